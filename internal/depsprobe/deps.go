@@ -1,0 +1,25 @@
+package depsprobe
+
+import (
+	_ "github.com/fluxcd/pkg/oci"
+	_ "github.com/fluxcd/pkg/tar"
+	_ "github.com/google/go-containerregistry/pkg/registry"
+	_ "github.com/klauspost/compress/gzip"
+	_ "github.com/open-policy-agent/frameworks/constraint/pkg/client"
+	_ "github.com/open-policy-agent/frameworks/constraint/pkg/client/drivers/rego"
+	_ "github.com/open-policy-agent/gatekeeper/v3/pkg/target"
+	_ "github.com/open-policy-agent/gatekeeper/v3/pkg/expansion"
+	_ "github.com/open-policy-agent/gatekeeper/v3/pkg/drivers/k8scel"
+	_ "github.com/open-policy-agent/opa/v1/ast"
+	_ "github.com/open-policy-agent/opa/v1/format"
+	_ "github.com/open-policy-agent/opa/v1/rego"
+	_ "github.com/open-policy-agent/opa/v1/tester"
+	_ "github.com/santhosh-tekuri/jsonschema/v6"
+	_ "github.com/sigstore/sigstore/pkg/cryptoutils"
+	_ "github.com/sigstore/sigstore/pkg/signature"
+	_ "github.com/spf13/cobra"
+	_ "oras.land/oras-go/v2"
+	_ "sigs.k8s.io/kustomize/api/krusty"
+	_ "sigs.k8s.io/kustomize/kyaml/filesys"
+	_ "sigs.k8s.io/yaml"
+)
