@@ -11,7 +11,7 @@ func fixtureOutput() *compile.Output {
 		Version:     "2.3.0",
 		Description: "Contoso production baseline",
 		Files: map[string][]byte{
-			"kustomization.yaml": []byte("apiVersion: kustomize.config.k8s.io/v1beta1\nkind: Kustomization\nresources:\n- templates\n- constraints\n"),
+			"kustomization.yaml":           []byte("apiVersion: kustomize.config.k8s.io/v1beta1\nkind: Kustomization\nresources:\n- templates\n- constraints\n"),
 			"templates/kustomization.yaml": []byte("apiVersion: kustomize.config.k8s.io/v1beta1\nkind: Kustomization\nresources:\n- k8sedictprivileged.yaml\n"),
 			"templates/k8sedictprivileged.yaml": []byte(`apiVersion: templates.gatekeeper.sh/v1
 kind: ConstraintTemplate
