@@ -1,0 +1,317 @@
+package main
+
+import (
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"sort"
+	"strings"
+
+	"github.com/spf13/cobra"
+
+	"github.com/edict-policy/edict/bundle"
+	"github.com/edict-policy/edict/compile"
+)
+
+func init() {
+	register(newBuildCmd)
+	registerClassifier(func(err error) (int, bool) {
+		if compile.IsInputError(err) {
+			return ExitUsage, true
+		}
+		return 0, false
+	})
+}
+
+type buildOptions struct {
+	outDir  string
+	root    string
+	test    bool
+	signKey string
+	out     outputOptions
+}
+
+func newBuildCmd() *cobra.Command {
+	var o buildOptions
+	cmd := &cobra.Command{
+		Use:   "build [PATH...]",
+		Short: "Render initiatives into Gatekeeper ConstraintTemplates and Constraints",
+		Long: `Build resolves each initiative (extends, defaults, per-reference overrides,
+exemptions), compiles its Rego against the Gatekeeper contract, renders
+ConstraintTemplates and Constraints with kustomizations and a bundle.json index,
+and proves the result with Gatekeeper's engine and kustomize.
+
+PATH is an initiative file, a repository folder (every Initiative in it is built)
+or the name of a built-in initiative. Policies are looked up in the built-in
+library and under --root (default: the folder given, or the current folder).
+Output goes to OUT/<initiative>/, written atomically: a failed build leaves any
+earlier bundle untouched.`,
+		Example: `  # Build every initiative of a policy repository into dist/
+  edict build examples/contoso
+
+  # Build one initiative file, policies looked up under the current folder
+  edict build initiatives/prod.yaml -o out
+
+  # Build a built-in initiative as it is
+  edict build pod-security-baseline
+
+  # Run the tests first and sign bundle.json (password from EDICT_KEY_PASSWORD)
+  edict build . --test --sign-key cosign.key`,
+		RunE: func(cmd *cobra.Command, args []string) error {
+			return runBuild(cmd, o, args)
+		},
+	}
+	cmd.Flags().StringVarP(&o.outDir, "out-dir", "o", "dist", "folder that receives one bundle folder per initiative")
+	cmd.Flags().StringVar(&o.root, "root", "", "repository root searched for policies (default: PATH if a folder, else .)")
+	cmd.Flags().BoolVar(&o.test, "test", false, "run `edict test` on the repository first and refuse to write failing bundles")
+	cmd.Flags().StringVar(&o.signKey, "sign-key", "", "private key (cosign or PKCS#8 PEM) to sign bundle.json into bundle.sig")
+	o.out.addFlags(cmd)
+	return cmd
+}
+
+// buildTarget is one initiative to build: a file inside a repository root.
+type buildTarget struct {
+	root string // folder on disk
+	file string // slash path relative to root; "builtin:<name>" for built-ins
+}
+
+type buildResult struct {
+	Name        string   `json:"name"`
+	Version     string   `json:"version"`
+	Dir         string   `json:"dir"`
+	Templates   int      `json:"templates"`
+	Constraints int      `json:"constraints"`
+	Signed      bool     `json:"signed"`
+	Warnings    []string `json:"warnings,omitempty"`
+}
+
+func runBuild(cmd *cobra.Command, o buildOptions, args []string) error {
+	if err := o.out.validate(); err != nil {
+		return err
+	}
+	if len(args) == 0 {
+		args = []string{"."}
+	}
+	targets, err := findTargets(args, o.root)
+	if err != nil {
+		return err
+	}
+	if o.test {
+		if err := runPreBuildTests(cmd, targets); err != nil {
+			return err
+		}
+	}
+	var writeOpts []bundle.WriteOption
+	if o.signKey != "" {
+		signer, err := loadSigner(cmd, o.signKey)
+		if err != nil {
+			return err
+		}
+		writeOpts = append(writeOpts, bundle.WithSigner(signer))
+	}
+
+	// Build everything before writing anything, so one bad initiative does
+	// not leave a mix of new and old bundles behind.
+	builders := map[string]*compile.Builder{}
+	var outputs []*compile.Output
+	seen := map[string]string{}
+	for _, t := range targets {
+		b, ok := builders[t.root]
+		if !ok {
+			b, err = compile.NewBuilder(os.DirFS(t.root), ".", compile.Options{})
+			if err != nil {
+				return err
+			}
+			builders[t.root] = b
+		}
+		var out *compile.Output
+		if name, isBuiltin := strings.CutPrefix(t.file, "builtin:"); isBuiltin {
+			out, err = b.BuildBuiltin(cmd.Context(), name)
+		} else {
+			out, err = b.Build(cmd.Context(), t.file)
+		}
+		if err != nil {
+			return prefixRoot(t.root, err)
+		}
+		if prev, dup := seen[out.Name]; dup {
+			return withExit(ExitUsage, fmt.Errorf("initiative %q is defined twice (%s and %s); bundle folders are named after initiatives", out.Name, prev, filepath.Join(t.root, t.file)))
+		}
+		seen[out.Name] = filepath.Join(t.root, t.file)
+		outputs = append(outputs, out)
+	}
+
+	var results []buildResult
+	for _, out := range outputs {
+		dir := filepath.Join(o.outDir, out.Name)
+		if err := bundle.Write(dir, out, writeOpts...); err != nil {
+			return withExit(ExitIO, fmt.Errorf("write %s: %w", dir, err))
+		}
+		res := buildResult{Name: out.Name, Version: out.Version, Dir: dir, Signed: o.signKey != "", Warnings: out.Warnings}
+		for _, p := range out.Policies {
+			if p.Constraint != "" {
+				res.Constraints++
+			}
+		}
+		for f := range out.Files {
+			if strings.HasPrefix(f, "templates/") && !strings.HasSuffix(f, "kustomization.yaml") {
+				res.Templates++
+			}
+		}
+		for _, w := range out.Warnings {
+			fmt.Fprintln(cmd.ErrOrStderr(), "warning:", w)
+		}
+		results = append(results, res)
+	}
+	w := cmd.OutOrStdout()
+	if o.out.json() {
+		enc := json.NewEncoder(w)
+		enc.SetIndent("", "  ")
+		return enc.Encode(results)
+	}
+	for _, r := range results {
+		signed := ""
+		if r.Signed {
+			signed = ", signed"
+		}
+		fmt.Fprintf(w, "built %s %s -> %s (%d templates, %d constraints%s)\n", r.Name, r.Version, r.Dir, r.Templates, r.Constraints, signed)
+	}
+	return nil
+}
+
+// prefixRoot makes positioned errors name files as the user sees them.
+func prefixRoot(root string, err error) error {
+	if root == "." || root == "" {
+		return err
+	}
+	fix := func(e *compile.Error) {
+		if !strings.HasPrefix(e.File, "builtin:") && e.File != "" {
+			e.File = filepath.Join(root, e.File)
+		}
+	}
+	var list compile.ErrorList
+	var one *compile.Error
+	switch {
+	case errors.As(err, &list):
+		for _, e := range list {
+			fix(e)
+		}
+	case errors.As(err, &one):
+		fix(one)
+	}
+	return err
+}
+
+// findTargets expands PATH arguments into initiative files.
+func findTargets(args []string, root string) ([]buildTarget, error) {
+	var targets []buildTarget
+	for _, arg := range args {
+		info, statErr := os.Stat(arg)
+		switch {
+		case statErr == nil && info.IsDir():
+			r := arg
+			if root != "" {
+				r = root
+			}
+			found, err := initiativeFiles(arg)
+			if err != nil {
+				return nil, err
+			}
+			if len(found) == 0 {
+				return nil, withExit(ExitUsage, fmt.Errorf("%s: no Initiative files found (YAML files with kind: Initiative)", arg))
+			}
+			for _, f := range found {
+				rel, err := relSlash(r, f)
+				if err != nil {
+					return nil, err
+				}
+				targets = append(targets, buildTarget{root: r, file: rel})
+			}
+		case statErr == nil:
+			r := root
+			if r == "" {
+				r = "."
+			}
+			rel, err := relSlash(r, arg)
+			if err != nil {
+				return nil, err
+			}
+			targets = append(targets, buildTarget{root: r, file: rel})
+		default:
+			if isBuiltinInitiative(arg) {
+				r := root
+				if r == "" {
+					r = "."
+				}
+				targets = append(targets, buildTarget{root: r, file: "builtin:" + arg})
+				continue
+			}
+			hint := ""
+			if names := compile.BuiltinInitiatives(); len(names) > 0 {
+				hint = " (built-in initiatives: " + strings.Join(names, ", ") + ")"
+			}
+			return nil, withExit(ExitUsage, fmt.Errorf("%s: no such file, folder or built-in initiative%s", arg, hint))
+		}
+	}
+	return targets, nil
+}
+
+func isBuiltinInitiative(name string) bool {
+	for _, n := range compile.BuiltinInitiatives() {
+		if n == name {
+			return true
+		}
+	}
+	return false
+}
+
+func relSlash(root, p string) (string, error) {
+	absRoot, err := filepath.Abs(root)
+	if err != nil {
+		return "", err
+	}
+	absP, err := filepath.Abs(p)
+	if err != nil {
+		return "", err
+	}
+	rel, err := filepath.Rel(absRoot, absP)
+	if err != nil || rel == ".." || strings.HasPrefix(rel, ".."+string(filepath.Separator)) {
+		return "", withExit(ExitUsage, fmt.Errorf("%s is outside the repository root %s; pass --root", p, root))
+	}
+	return filepath.ToSlash(rel), nil
+}
+
+// initiativeFiles finds YAML files with kind: Initiative under dir.
+func initiativeFiles(dir string) ([]string, error) {
+	var found []string
+	err := filepath.WalkDir(dir, func(p string, d fs.DirEntry, err error) error {
+		if err != nil {
+			return err
+		}
+		if d.IsDir() {
+			n := d.Name()
+			if p != dir && (strings.HasPrefix(n, ".") || n == "dist" || n == "testdata" || n == "node_modules" || n == "vendor") {
+				return filepath.SkipDir
+			}
+			return nil
+		}
+		if !strings.HasSuffix(p, ".yaml") && !strings.HasSuffix(p, ".yml") {
+			return nil
+		}
+		data, err := os.ReadFile(p)
+		if err != nil {
+			return err
+		}
+		if compile.PeekKind(data) == "Initiative" {
+			found = append(found, p)
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, withExit(ExitIO, fmt.Errorf("scan %s: %w", dir, err))
+	}
+	sort.Strings(found)
+	return found, nil
+}

@@ -1,0 +1,87 @@
+package main
+
+import (
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+
+	"github.com/spf13/cobra"
+
+	"github.com/edict-policy/edict/compile"
+)
+
+func init() { register(newInitCmd) }
+
+func newInitCmd() *cobra.Command {
+	var from, file string
+	var force bool
+	cmd := &cobra.Command{
+		Use:   "init NAME --from INITIATIVE",
+		Short: "Write a starter initiative that duplicates a built-in one",
+		Long: `Init writes NAME.yaml: an initiative that extends INITIATIVE and lists every
+policy it contains with its effect and every parameter at its current value,
+so that overriding starts from a complete file. Delete what you do not change.`,
+		Example: `  edict init contoso-prod --from pod-security-baseline
+  edict init contoso-prod --from pod-security-restricted -f initiatives/prod.yaml`,
+		Args: cobra.ExactArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			name := args[0]
+			if from == "" {
+				return withExit(ExitUsage, errors.New("--from is required: the built-in initiative to start from"))
+			}
+			cat, err := compile.NewCatalog(nil, ".")
+			if err != nil {
+				return err
+			}
+			text, err := compile.StarterInitiative(name, from, cat)
+			if err != nil {
+				return err
+			}
+			if file == "" {
+				file = name + ".yaml"
+			}
+			if _, err := os.Stat(file); err == nil && !force {
+				return withExit(ExitUsage, fmt.Errorf("%s already exists; pass --force to overwrite", file))
+			}
+			if err := writeFileAtomic(file, text); err != nil {
+				return withExit(ExitIO, err)
+			}
+			fmt.Fprintf(cmd.OutOrStdout(), "wrote %s (extends %s)\n", file, from)
+			return nil
+		},
+	}
+	cmd.Flags().StringVar(&from, "from", "", "built-in initiative to duplicate")
+	cmd.Flags().StringVarP(&file, "file", "f", "", "file to write (default NAME.yaml)")
+	cmd.Flags().BoolVar(&force, "force", false, "overwrite an existing file")
+	return cmd
+}
+
+// writeFileAtomic writes through a temporary file and a rename, so readers
+// never see a half-written file.
+func writeFileAtomic(name string, data []byte) error {
+	dir := filepath.Dir(name)
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		return err
+	}
+	tmp, err := os.CreateTemp(dir, "."+filepath.Base(name)+".tmp-*")
+	if err != nil {
+		return err
+	}
+	defer os.Remove(tmp.Name())
+	if _, err := tmp.Write(data); err != nil {
+		tmp.Close()
+		return err
+	}
+	if err := tmp.Sync(); err != nil {
+		tmp.Close()
+		return err
+	}
+	if err := tmp.Close(); err != nil {
+		return err
+	}
+	if err := os.Chmod(tmp.Name(), 0o644); err != nil {
+		return err
+	}
+	return os.Rename(tmp.Name(), name)
+}

@@ -1,0 +1,138 @@
+package main
+
+import (
+	"encoding/json"
+	"fmt"
+	"strings"
+	"text/tabwriter"
+
+	"github.com/spf13/cobra"
+
+	"github.com/edict-policy/edict/compile"
+)
+
+func init() { register(newLibraryCmd) }
+
+func newLibraryCmd() *cobra.Command {
+	cmd := &cobra.Command{
+		Use:   "library",
+		Short: "List and describe the built-in policies and initiatives",
+		Example: `  edict library list
+  edict library show host-filesystem
+  edict library list --output json`,
+		Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error { return cmd.Help() },
+	}
+	cmd.AddCommand(newLibraryListCmd(), newLibraryShowCmd())
+	return cmd
+}
+
+type policySummary struct {
+	Name           string   `json:"name"`
+	Version        string   `json:"version"`
+	Title          string   `json:"title"`
+	ConstraintKind string   `json:"constraintKind"`
+	Effect         string   `json:"effect"`
+	Controls       []string `json:"controls,omitempty"`
+	Dir            string   `json:"dir"`
+}
+
+func newLibraryListCmd() *cobra.Command {
+	var out outputOptions
+	cmd := &cobra.Command{
+		Use:     "list",
+		Short:   "List the built-in policies and initiatives",
+		Example: "  edict library list\n  edict library list --output json | jq -r '.policies[].name'",
+		Args:    cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			if err := out.validate(); err != nil {
+				return err
+			}
+			cat, err := compile.NewCatalog(nil, ".")
+			if err != nil {
+				return err
+			}
+			var list []policySummary
+			for _, p := range cat.Policies() {
+				list = append(list, policySummary{Name: p.Metadata.Name, Version: p.Spec.Version, Title: p.Spec.Title, ConstraintKind: p.Spec.ConstraintKind, Effect: effectOrAudit(p.Spec.Effect), Controls: p.Spec.Controls, Dir: p.Dir})
+			}
+			inits := compile.BuiltinInitiatives()
+			w := cmd.OutOrStdout()
+			if out.json() {
+				enc := json.NewEncoder(w)
+				enc.SetIndent("", "  ")
+				return enc.Encode(map[string]any{"policies": list, "initiatives": inits})
+			}
+			tw := tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)
+			fmt.Fprintln(tw, "POLICY\tVERSION\tEFFECT\tTITLE")
+			for _, p := range list {
+				fmt.Fprintf(tw, "%s\t%s\t%s\t%s\n", p.Name, p.Version, p.Effect, p.Title)
+			}
+			tw.Flush()
+			fmt.Fprintf(w, "\nINITIATIVES\n  %s\n", strings.Join(inits, "\n  "))
+			return nil
+		},
+	}
+	out.addFlags(cmd)
+	return cmd
+}
+
+func effectOrAudit(e string) string {
+	if e == "" {
+		return "audit"
+	}
+	return e
+}
+
+func newLibraryShowCmd() *cobra.Command {
+	var out outputOptions
+	cmd := &cobra.Command{
+		Use:   "show NAME",
+		Short: "Describe a built-in policy or initiative: parameters, defaults and an example",
+		Example: `  edict library show allowed-capabilities
+  edict library show pod-security-baseline`,
+		Args: cobra.ExactArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			if err := out.validate(); err != nil {
+				return err
+			}
+			cat, err := compile.NewCatalog(nil, ".")
+			if err != nil {
+				return err
+			}
+			name := args[0]
+			if p, ok := cat.Policy(name); ok {
+				if out.json() {
+					enc := json.NewEncoder(cmd.OutOrStdout())
+					enc.SetIndent("", "  ")
+					return enc.Encode(compile.DescribePolicy(p))
+				}
+				fmt.Fprint(cmd.OutOrStdout(), compile.PolicyMarkdown(p))
+				return nil
+			}
+			if isBuiltinInitiative(name) {
+				in, err := compile.LoadBuiltinInitiative(name)
+				if err != nil {
+					return err
+				}
+				text, err := compile.InitiativeMarkdown(in, cat)
+				if err != nil {
+					return err
+				}
+				fmt.Fprint(cmd.OutOrStdout(), text)
+				return nil
+			}
+			all := append(cat.Names(), compile.BuiltinInitiatives()...)
+			return withExit(ExitUsage, fmt.Errorf("no built-in policy or initiative %q%s", name, didYouMean(name, all)))
+		},
+	}
+	out.addFlags(cmd)
+	return cmd
+}
+
+func didYouMean(name string, options []string) string {
+	if s := compile.Suggest(name, options); s != "" {
+		return "; " + s
+	}
+	return ""
+}

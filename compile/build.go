@@ -1,0 +1,285 @@
+package compile
+
+import (
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"fmt"
+	"io/fs"
+	"path"
+	"sort"
+	"strings"
+
+	"sigs.k8s.io/yaml"
+
+	"github.com/edict-policy/edict/library"
+)
+
+// Builder renders initiatives of one repository. It loads the catalog once
+// and compiles each policy once, however many initiatives use it.
+type Builder struct {
+	repo fs.FS
+	root string
+	cat  *Catalog
+	opts Options
+}
+
+// NewBuilder loads the catalog of repo (policies under root plus built-ins).
+func NewBuilder(repo fs.FS, root string, opts Options) (*Builder, error) {
+	cat, err := NewCatalog(repo, root)
+	if err != nil {
+		return nil, err
+	}
+	return &Builder{repo: repo, root: root, cat: cat, opts: opts}, nil
+}
+
+// Catalog returns the builder's catalog.
+func (b *Builder) Catalog() *Catalog { return b.cat }
+
+// BuildInitiative resolves, compiles and renders one initiative file of repo
+// and proves the result is accepted by Gatekeeper's engine and kustomize.
+func BuildInitiative(repo fs.FS, file string, opts Options) (*Output, error) {
+	b, err := NewBuilder(repo, ".", opts)
+	if err != nil {
+		return nil, err
+	}
+	return b.Build(context.Background(), file)
+}
+
+// Build renders one initiative file.
+func (b *Builder) Build(ctx context.Context, file string) (*Output, error) {
+	chain, err := loadChain(b.repo, file)
+	if err != nil {
+		return nil, err
+	}
+	return b.buildChain(ctx, chain)
+}
+
+func (b *Builder) buildChain(ctx context.Context, chain []*Initiative) (*Output, error) {
+	plan, err := resolveChain(chain, b.cat, b.opts)
+	if err != nil {
+		return nil, err
+	}
+	out, err := b.render(plan)
+	if err != nil {
+		return nil, err
+	}
+	if err := checkWithGatekeeper(ctx, out); err != nil {
+		return nil, err
+	}
+	if err := checkWithKustomize(out); err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+func (b *Builder) render(plan *Plan) (*Output, error) {
+	in := plan.Initiative
+	name := in.Metadata.Name
+	out := &Output{
+		Name:        name,
+		Version:     in.Spec.Version,
+		Description: firstNonEmpty(in.Spec.Description, in.Spec.Title),
+		Files:       map[string][]byte{},
+		Warnings:    plan.Warnings,
+	}
+	var errs ErrorList
+	var templateFiles, constraintFiles []string
+	usedPolicies := map[string]bool{}
+	constraintOwner := map[string]string{}
+	needsExpansion := false
+	for _, r := range plan.Refs {
+		entry := ResolvedRef{
+			Ref:           r.Ref,
+			Policy:        r.Policy.Metadata.Name,
+			PolicyVersion: r.Policy.Spec.Version,
+			Template:      r.Policy.TemplateName(),
+			Effect:        r.Effect,
+			Match:         matchObject(r.Match),
+			Parameters:    deepCopy(r.Parameters),
+		}
+		if len(entry.Parameters) == 0 {
+			entry.Parameters = nil
+		}
+		if len(entry.Match) == 0 {
+			entry.Match = nil
+		}
+		obj := ConstraintObject(name, r)
+		if obj != nil {
+			cname := obj["metadata"].(map[string]any)["name"].(string)
+			entry.Constraint = cname
+			entry.EnforcementAction = r.EnforcementAction()
+			key := r.Policy.Spec.ConstraintKind + "/" + cname
+			if prev, dup := constraintOwner[key]; dup {
+				errs = append(errs, in.doc.keyErrorAt([]string{"spec", "policies", r.Ref}, fmt.Sprintf("reference %q renders constraint %s, which reference %q already renders", r.Ref, cname, prev), "rename one of the references"))
+				continue
+			}
+			constraintOwner[key] = r.Ref
+			if _, err := b.cat.Compile(r.Policy.Metadata.Name); err != nil {
+				errs = appendErr(errs, err)
+				continue
+			}
+			data, err := yaml.Marshal(obj)
+			if err != nil {
+				return nil, fmt.Errorf("render constraint %s: %w", cname, err)
+			}
+			file := "constraints/" + r.Policy.TemplateName() + "." + r.Ref + ".yaml"
+			out.Files[file] = data
+			constraintFiles = append(constraintFiles, path.Base(file))
+			usedPolicies[r.Policy.Metadata.Name] = true
+			if matchesPods(r.Match) {
+				needsExpansion = true
+			}
+		}
+		out.Policies = append(out.Policies, entry)
+	}
+	if len(errs) > 0 {
+		return nil, errs.Err()
+	}
+	inputs := map[string][]byte{}
+	for _, ci := range plan.Chain {
+		if ci.doc != nil {
+			data, _ := b.sourceBytes(ci)
+			inputs[ci.File] = data
+		}
+	}
+	for _, pname := range sortedKeys(usedPolicies) {
+		cp, _ := b.cat.Compile(pname)
+		data, err := RenderTemplate(cp)
+		if err != nil {
+			return nil, fmt.Errorf("render template %s: %w", cp.TemplateName(), err)
+		}
+		file := "templates/" + cp.TemplateName() + ".yaml"
+		out.Files[file] = data
+		templateFiles = append(templateFiles, path.Base(file))
+		prefix := ""
+		if cp.BuiltIn {
+			prefix = "builtin:library/"
+		}
+		inputs[prefix+path.Join(cp.Dir, "policy.yaml")] = cp.raw
+		inputs[prefix+path.Join(cp.Dir, "policy.rego")] = []byte(cp.Rego)
+		for _, l := range cp.Libs {
+			lp := l.File
+			if isBuiltinLib(l) {
+				lp = "builtin:library/" + lp
+			}
+			inputs[lp] = []byte(l.Source)
+		}
+	}
+	if needsExpansion {
+		for _, n := range sortedKeys(expansionTemplates()) {
+			data, err := yaml.Marshal(expansionTemplates()[n])
+			if err != nil {
+				return nil, err
+			}
+			file := "templates/expansion." + n + ".yaml"
+			out.Files[file] = data
+			templateFiles = append(templateFiles, path.Base(file))
+		}
+	}
+	for _, k := range []struct {
+		file string
+		res  []string
+	}{
+		{"kustomization.yaml", []string{"constraints", "templates"}},
+		{"templates/kustomization.yaml", templateFiles},
+		{"constraints/kustomization.yaml", constraintFiles},
+	} {
+		data, err := yaml.Marshal(kustomization(k.res))
+		if err != nil {
+			return nil, err
+		}
+		out.Files[k.file] = data
+	}
+	for _, p := range sortedKeys(inputs) {
+		sum := sha256.Sum256(inputs[p])
+		out.Inputs = append(out.Inputs, Input{Path: p, SHA256: hex.EncodeToString(sum[:])})
+	}
+	sort.Slice(out.Policies, func(i, j int) bool { return out.Policies[i].Ref < out.Policies[j].Ref })
+	return out, nil
+}
+
+func (b *Builder) sourceBytes(in *Initiative) ([]byte, error) {
+	if in.BuiltIn {
+		return nil, nil
+	}
+	return fs.ReadFile(b.repo, in.File)
+}
+
+
+func isBuiltinLib(l *Lib) bool {
+	src, err := fs.ReadFile(library.FS(), l.File)
+	return err == nil && string(src) == l.Source
+}
+
+func appendErr(list ErrorList, err error) ErrorList {
+	switch e := err.(type) {
+	case ErrorList:
+		return append(list, e...)
+	case *Error:
+		return append(list, e)
+	}
+	return append(list, &Error{Msg: err.Error()})
+}
+
+func firstNonEmpty(s ...string) string {
+	for _, v := range s {
+		if v = strings.TrimSpace(v); v != "" {
+			return v
+		}
+	}
+	return ""
+}
+
+// RenderPolicyTemplate renders the ConstraintTemplate of the policy folder
+// dir in fsys, linking libraries from the built-in library and from a lib/
+// folder at the root of fsys. Test runners use it to evaluate a policy folder
+// without building an initiative.
+func RenderPolicyTemplate(fsys fs.FS, dir string) ([]byte, error) {
+	p, err := LoadPolicy(fsys, dir)
+	if err != nil {
+		return nil, err
+	}
+	libs, err := loadLibs(library.FS(), "lib")
+	if err != nil {
+		return nil, err
+	}
+	builtin := isBuiltinFS(fsys)
+	if !builtin {
+		own, err := loadLibs(fsys, "lib")
+		if err != nil {
+			return nil, err
+		}
+		for k, v := range own {
+			if _, dup := libs[k]; !dup {
+				libs[k] = v
+			}
+		}
+	}
+	cp, err := compileRego(p, libs)
+	if err != nil {
+		return nil, err
+	}
+	return RenderTemplate(cp)
+}
+
+func isBuiltinFS(fsys fs.FS) bool { return fsys == library.FS() }
+
+// BuildBuiltin renders a built-in initiative as it ships.
+func (b *Builder) BuildBuiltin(ctx context.Context, name string) (*Output, error) {
+	in, err := LoadBuiltinInitiative(name)
+	if err != nil {
+		return nil, err
+	}
+	chain := []*Initiative{in}
+	for in.Spec.Extends != "" {
+		if len(chain) > 16 {
+			return nil, &Error{File: in.File, Msg: "built-in extends chain too long"}
+		}
+		if in, err = LoadBuiltinInitiative(in.Spec.Extends); err != nil {
+			return nil, err
+		}
+		chain = append([]*Initiative{in}, chain...)
+	}
+	return b.buildChain(ctx, chain)
+}
