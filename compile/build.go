@@ -206,7 +206,6 @@ func (b *Builder) sourceBytes(in *Initiative) ([]byte, error) {
 	return fs.ReadFile(b.repo, in.File)
 }
 
-
 func isBuiltinLib(l *Lib) bool {
 	src, err := fs.ReadFile(library.FS(), l.File)
 	return err == nil && string(src) == l.Source

@@ -257,4 +257,3 @@ func dnsLabel(s string) bool {
 	}
 	return true
 }
-

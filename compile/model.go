@@ -50,7 +50,7 @@ type Policy struct {
 	// Rego is policy.rego; Tests are the *_test.rego files beside it.
 	Rego  string            `json:"-"`
 	Tests map[string]string `json:"-"`
-	raw   []byte // policy.yaml as read, for input hashes
+	raw   []byte            // policy.yaml as read, for input hashes
 	doc   *document
 }
 

@@ -27,7 +27,7 @@ const (
 func TemplateObject(cp *CompiledPolicy) map[string]any {
 	p := cp.Policy
 	annotations := map[string]any{
-		annotSyncWave:                   "-1",
+		annotSyncWave:                    "-1",
 		"metadata.gatekeeper.sh/title":   p.Spec.Title,
 		"metadata.gatekeeper.sh/version": p.Spec.Version,
 	}
