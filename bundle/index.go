@@ -156,47 +156,60 @@ func ParseIndex(data []byte) (*Index, error) {
 // VerifyFiles checks that fsys holds exactly the files idx lists, with their
 // recorded digests and sizes; bundle.json and bundle.sig may be present too.
 func VerifyFiles(fsys fs.FS, idx *Index) error {
-	listed := make(map[string]File, len(idx.Files))
-	for _, f := range idx.Files {
-		listed[f.Path] = f
-	}
+	found := map[string]File{}
 	var problems []string
-	found := make(map[string]bool, len(idx.Files))
 	err := fs.WalkDir(fsys, ".", func(p string, d fs.DirEntry, err error) error {
 		if err != nil {
 			return err
 		}
-		if d.IsDir() {
-			return nil
-		}
-		if p == IndexFile || p == SignatureFile {
-			return nil
-		}
-		want, ok := listed[p]
-		if !ok {
-			problems = append(problems, p+": not listed in "+IndexFile)
+		if d.IsDir() || p == IndexFile || p == SignatureFile {
 			return nil
 		}
 		if !d.Type().IsRegular() {
 			problems = append(problems, p+": not a regular file")
 			return nil
 		}
-		found[p] = true
 		sum, size, err := hashFile(fsys, p)
 		if err != nil {
 			return err
 		}
-		if sum != want.SHA256 || size != want.Size {
-			problems = append(problems, fmt.Sprintf("%s: sha256 %s does not match %s (tampered)", p, sum, want.SHA256))
-		}
+		found[p] = File{Path: p, SHA256: sum, Size: size}
 		return nil
 	})
 	if err != nil {
 		return fmt.Errorf("check bundle files: %w", err)
 	}
-	for _, f := range idx.Files {
-		if !found[f.Path] && !containsPrefix(problems, f.Path+":") {
-			problems = append(problems, f.Path+": missing")
+	return compareFiles(idx, found, problems)
+}
+
+// verifyFileMap is VerifyFiles for a bundle held in memory.
+func verifyFileMap(files map[string][]byte, idx *Index) error {
+	found := make(map[string]File, len(files))
+	for p, b := range files {
+		if p == IndexFile || p == SignatureFile {
+			continue
+		}
+		found[p] = File{Path: p, SHA256: sha256Hex(b), Size: int64(len(b))}
+	}
+	return compareFiles(idx, found, nil)
+}
+
+func compareFiles(idx *Index, found map[string]File, problems []string) error {
+	listed := make(map[string]bool, len(idx.Files))
+	for _, want := range idx.Files {
+		listed[want.Path] = true
+		got, ok := found[want.Path]
+		switch {
+		case !ok && !containsPrefix(problems, want.Path+":"):
+			problems = append(problems, want.Path+": missing")
+		case !ok:
+		case got.SHA256 != want.SHA256 || got.Size != want.Size:
+			problems = append(problems, fmt.Sprintf("%s: sha256 %s does not match %s recorded in %s (tampered)", want.Path, got.SHA256, want.SHA256, IndexFile))
+		}
+	}
+	for p := range found {
+		if !listed[p] {
+			problems = append(problems, p+": not listed in "+IndexFile)
 		}
 	}
 	if len(problems) > 0 {

@@ -1,0 +1,287 @@
+package bundle
+
+import (
+	"bytes"
+	"context"
+	"encoding/base64"
+	"errors"
+	"fmt"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"strings"
+
+	ocispec "github.com/opencontainers/image-spec/specs-go/v1"
+	"github.com/sigstore/sigstore/pkg/signature"
+	"oras.land/oras-go/v2"
+)
+
+// VerifyResult describes a verified artifact or bundle folder.
+type VerifyResult struct {
+	Reference  string         `json:"reference"`
+	Digest     string         `json:"digest,omitempty"`
+	Name       string         `json:"name"`
+	Version    string         `json:"version"`
+	Files      int            `json:"files"`
+	Signatures []SignatureRef `json:"signatures,omitempty"` // the signatures that verified
+	Signed     bool           `json:"signed"`
+}
+
+// Fetched is an artifact read from a registry or layout, checked against
+// its bundle.json and, when a key was given, its signature.
+type Fetched struct {
+	VerifyResult
+	Content map[string][]byte // bundle path → bytes, bundle.json included
+}
+
+// Fetch resolves loc, checks the signature with v (skipped when v is nil),
+// downloads the single layer within lim, unpacks it in memory refusing
+// unsafe entries, and checks every file against bundle.json.
+func (r *Remote) Fetch(ctx context.Context, loc *Location, v signature.Verifier, lim Limits) (*Fetched, error) {
+	if lim.MaxBytes <= 0 {
+		lim.MaxBytes = DefaultLimits.MaxBytes
+	}
+	t, err := r.openSource(ctx, loc)
+	if err != nil {
+		return nil, registryError(loc, "open", err)
+	}
+	var f *Fetched
+	err = r.withRetry(ctx, func() error {
+		var err error
+		f, err = fetchVerified(ctx, t, loc, v, lim)
+		return err
+	})
+	if err != nil {
+		return nil, registryError(loc, "pull", err)
+	}
+	return f, nil
+}
+
+func fetchVerified(ctx context.Context, t oras.ReadOnlyTarget, loc *Location, v signature.Verifier, lim Limits) (*Fetched, error) {
+	desc, err := resolveLocation(ctx, t, loc)
+	if err != nil {
+		return nil, err
+	}
+	if desc.MediaType != ocispec.MediaTypeImageManifest {
+		return nil, &VerifyError{Reason: fmt.Sprintf("%s is a %s, not an OCI image manifest", loc, desc.MediaType)}
+	}
+	raw, err := fetchLimited(ctx, t, desc, maxMetadataBytes)
+	if err != nil {
+		return nil, err
+	}
+	_, layer, err := parseArtifactManifest(raw)
+	if err != nil {
+		return nil, err
+	}
+	f := &Fetched{VerifyResult: VerifyResult{Reference: loc.At(desc.Digest), Digest: desc.Digest.String()}}
+	if v != nil {
+		refs, err := verifyArtifactSignatures(ctx, t, loc, desc, v)
+		if err != nil {
+			return nil, err
+		}
+		f.Signatures, f.Signed = refs, true
+	}
+	if layer.Size > lim.MaxBytes {
+		return nil, &VerifyError{Reason: fmt.Sprintf("unsafe archive: layer is %d bytes, over the size limit of %d bytes", layer.Size, lim.MaxBytes)}
+	}
+	// FetchAll checks the layer's size and digest against the signed manifest.
+	data, err := fetchLimited(ctx, t, layer, lim.MaxBytes)
+	if err != nil {
+		return nil, err
+	}
+	files, err := ReadArchive(bytes.NewReader(data), lim)
+	if err != nil {
+		return nil, err
+	}
+	idxRaw, ok := files[IndexFile]
+	if !ok {
+		return nil, &VerifyError{Reason: "the artifact has no " + IndexFile + ": not an edict bundle"}
+	}
+	idx, err := ParseIndex(idxRaw)
+	if err != nil {
+		return nil, &VerifyError{Reason: err.Error()}
+	}
+	if err := verifyFileMap(files, idx); err != nil {
+		return nil, err
+	}
+	f.Content = files
+	f.Name, f.Version, f.Files = idx.Name, idx.Version, len(idx.Files)
+	return f, nil
+}
+
+// verifyArtifactSignatures checks every cosign signature stored for desc
+// (legacy tag and Sigstore bundle referrers) and succeeds when one verifies.
+func verifyArtifactSignatures(ctx context.Context, t oras.ReadOnlyTarget, loc *Location, desc ocispec.Descriptor, v signature.Verifier) ([]SignatureRef, error) {
+	var ok []SignatureRef
+	var problems []string
+	tag := LegacySignatureTag(desc.Digest)
+	legacy, err := fetchLegacySignatures(ctx, t, tag)
+	if err != nil {
+		return nil, err
+	}
+	for _, l := range legacy {
+		if err := verifyLegacyLayer(v, l.desc, l.data, desc.Digest); err != nil {
+			problems = append(problems, fmt.Sprintf("legacy signature %s: %v", l.desc.Digest.Encoded()[:12], err))
+			continue
+		}
+		ok = append(ok, SignatureRef{Format: FormatLegacy, Reference: loc.Name() + ":" + tag})
+		break
+	}
+	bundles, err := fetchBundleSignatures(ctx, t, desc)
+	if err != nil {
+		return nil, err
+	}
+	for _, b := range bundles {
+		if err := verifySigstoreBundle(v, b.data, desc.Digest); err != nil {
+			problems = append(problems, fmt.Sprintf("Sigstore bundle %s: %v", b.manifest.Encoded()[:12], err))
+			continue
+		}
+		ok = append(ok, SignatureRef{Format: FormatBundle, Reference: loc.At(b.manifest)})
+		break
+	}
+	if len(ok) > 0 {
+		return ok, nil
+	}
+	if len(legacy) == 0 && len(bundles) == 0 {
+		reason := fmt.Sprintf("unsigned: no cosign signature found for %s (looked for tag %s and Sigstore bundle referrers)", desc.Digest, tag)
+		if len(loc.Tags) == 1 {
+			reason += "; if it was signed before, the tag " + loc.Tags[0] + " may have moved to an unsigned artifact"
+		}
+		return nil, &VerifyError{Reason: reason}
+	}
+	wrongKey := true
+	for _, p := range problems {
+		if !strings.Contains(p, errWrongKey.Error()) {
+			wrongKey = false
+		}
+	}
+	reason := "no signature verifies"
+	if wrongKey {
+		reason = "wrong key: the artifact is signed, but not with this key"
+	}
+	return nil, &VerifyError{Reason: reason, Problems: problems}
+}
+
+// VerifyFolder checks a bundle folder: bundle.sig against bundle.json with
+// v, then every file against bundle.json.
+func VerifyFolder(dir string, v signature.Verifier) (*VerifyResult, error) {
+	fsys := os.DirFS(dir)
+	raw, err := fs.ReadFile(fsys, IndexFile)
+	if err != nil {
+		if errors.Is(err, fs.ErrNotExist) {
+			return nil, &InvalidError{Reason: fmt.Sprintf("%s is not a bundle folder: %s is missing", dir, IndexFile)}
+		}
+		return nil, fmt.Errorf("read %s: %w", filepath.Join(dir, IndexFile), err)
+	}
+	idx, err := ParseIndex(raw)
+	if err != nil {
+		return nil, err
+	}
+	res := &VerifyResult{Reference: dir, Name: idx.Name, Version: idx.Version, Files: len(idx.Files)}
+	if v != nil {
+		sig, err := fs.ReadFile(fsys, SignatureFile)
+		if errors.Is(err, fs.ErrNotExist) {
+			return nil, &VerifyError{Reason: fmt.Sprintf("unsigned: %s has no %s (build with --sign-key or run edict sign)", dir, SignatureFile)}
+		}
+		if err != nil {
+			return nil, fmt.Errorf("read %s: %w", filepath.Join(dir, SignatureFile), err)
+		}
+		if err := VerifyBlob(v, raw, sig); err != nil {
+			return nil, err
+		}
+		res.Signed = true
+		res.Signatures = []SignatureRef{{Format: "blob", Reference: filepath.Join(dir, SignatureFile)}}
+	}
+	if err := VerifyFiles(fsys, idx); err != nil {
+		return nil, err
+	}
+	return res, nil
+}
+
+// VerifyBlob checks a base64 signature (as in bundle.sig) over data.
+func VerifyBlob(v signature.Verifier, data, sigB64 []byte) error {
+	sig, err := base64.StdEncoding.DecodeString(strings.TrimSpace(string(sigB64)))
+	if err != nil {
+		return &VerifyError{Reason: fmt.Sprintf("%s is not base64: %v", SignatureFile, err)}
+	}
+	if err := v.VerifySignature(bytes.NewReader(sig), bytes.NewReader(data)); err != nil {
+		return &VerifyError{Reason: "wrong key or tampered " + IndexFile + ": " + SignatureFile + " does not verify"}
+	}
+	return nil
+}
+
+// SignFolder writes bundle.sig for the bundle folder dir after checking its
+// files against bundle.json. The file is replaced atomically.
+func SignFolder(dir string, s signature.Signer) error {
+	fsys := os.DirFS(dir)
+	idx, err := ReadIndex(fsys)
+	if err != nil {
+		return err
+	}
+	if err := VerifyFiles(fsys, idx); err != nil {
+		return err
+	}
+	raw, err := fs.ReadFile(fsys, IndexFile)
+	if err != nil {
+		return err
+	}
+	sig, err := SignBlob(s, raw)
+	if err != nil {
+		return err
+	}
+	return writeFileAtomic(filepath.Join(dir, SignatureFile), sig)
+}
+
+// writeFileAtomic replaces name with data via a synced temp file and rename.
+func writeFileAtomic(name string, data []byte) error {
+	f, err := os.CreateTemp(filepath.Dir(name), "."+filepath.Base(name)+".tmp-")
+	if err != nil {
+		return err
+	}
+	tmp := f.Name()
+	f.Close()
+	os.Remove(tmp)
+	if err := writeFileSync(tmp, data); err != nil {
+		os.Remove(tmp)
+		return fmt.Errorf("write %s: %w", name, err)
+	}
+	if err := os.Rename(tmp, name); err != nil {
+		os.Remove(tmp)
+		return fmt.Errorf("write %s: %w", name, err)
+	}
+	return syncDir(filepath.Dir(name))
+}
+
+// Pull fetches and checks the artifact at loc (see Fetch) and only then
+// writes it to dir, atomically. dir may be missing, empty, or an earlier
+// bundle; any other folder is refused rather than replaced.
+func (r *Remote) Pull(ctx context.Context, loc *Location, dir string, v signature.Verifier, lim Limits) (*Fetched, error) {
+	if err := checkPullDir(dir); err != nil {
+		return nil, err
+	}
+	f, err := r.Fetch(ctx, loc, v, lim)
+	if err != nil {
+		return nil, err
+	}
+	if err := writeTree(dir, f.Content); err != nil {
+		return nil, err
+	}
+	return f, nil
+}
+
+func checkPullDir(dir string) error {
+	entries, err := os.ReadDir(dir)
+	if errors.Is(err, fs.ErrNotExist) {
+		return nil
+	}
+	if err != nil {
+		return fmt.Errorf("output folder %s: %w", dir, err)
+	}
+	if len(entries) == 0 {
+		return nil
+	}
+	if _, err := os.Stat(filepath.Join(dir, IndexFile)); err == nil {
+		return nil
+	}
+	return &InvalidError{Reason: fmt.Sprintf("output folder %s is not empty and holds no bundle; refusing to replace it", dir)}
+}
