@@ -1,0 +1,53 @@
+# edict — common tasks. `make demo` and `make test` are the two commands a
+# fresh machine needs; everything they use is installed by Go modules.
+GO        ?= go
+BIN       ?= bin/edict
+DIST      ?= dist
+BENCHOUT  ?= bench.txt
+
+.PHONY: build test bench benchcmp lint demo e2e fuzz golden clean
+
+build:
+	$(GO) build -o $(BIN) ./cmd/edict
+
+test:
+	$(GO) test ./...
+
+# Benchmarks, 6 runs each so that benchstat can compare two result files:
+#   make bench BENCHOUT=old.txt; (change); make bench BENCHOUT=new.txt; make benchcmp
+bench:
+	$(GO) test -run '^$$' -bench . -benchmem -count 6 ./... | tee $(BENCHOUT)
+
+benchcmp:
+	$(GO) run golang.org/x/perf/cmd/benchstat@v0.0.0-20260908200009-22c9c6c9d4da old.txt new.txt
+
+lint:
+	@test -z "$$(gofmt -l $$(git ls-files '*.go'))" || (gofmt -l $$(git ls-files '*.go'); echo "gofmt needed"; exit 1)
+	$(GO) vet ./...
+	$(GO) vet -tags e2e ./e2e/...
+
+# The main job on the embedded default: build the built-in Pod Security
+# Standards baseline initiative and the worked example, test them, and publish
+# both to an OCI image layout folder (no registry needed).
+demo: build
+	$(BIN) build pod-security-baseline examples/contoso -o $(DIST) --test
+	$(BIN) push $(DIST)/pod-security-baseline $(DIST)/oci-layout --output json
+	$(BIN) push $(DIST)/contoso-prod $(DIST)/oci-layout --output json
+
+# End-to-end: a real registry (Debian's docker-registry), the cosign CLI and
+# Flux's own pull code. .ci/e2e-setup.sh installs the first two.
+e2e:
+	bash .ci/e2e-setup.sh
+	$(GO) test -tags e2e -count=1 ./e2e/...
+
+# Short fuzzing of every loader (seconds each); CI runs the seed corpus via `make test`.
+fuzz:
+	$(GO) test ./compile -run '^$$' -fuzz FuzzLoadInitiative -fuzztime 30s
+	$(GO) test ./compile -run '^$$' -fuzz FuzzLoadPolicy -fuzztime 30s
+
+# Regenerate golden files after an intended output change; review the diff.
+golden:
+	$(GO) test ./... -update
+
+clean:
+	rm -rf bin $(DIST)
