@@ -53,8 +53,9 @@ describe(p) := "the runtime's default AppArmor profile (no profile is set)" if {
 	p.type == "Localhost"
 } else := sprintf("AppArmor profile %s (%s)", [p.type, p.source])
 
-allowed_text := concat(", ", allowed) if count(allowed) > 0
-else := "none"
+allowed_text := concat(", ", allowed) if {
+	count(allowed) > 0
+} else := "none"
 
 violation contains {"msg": msg, "details": details} if {
 	not pods.is_windows

@@ -57,8 +57,9 @@ describe(p) := "no seccomp profile (it runs Unconfined)" if {
 	p.type == "Localhost"
 } else := sprintf("seccomp profile %s (%s)", [p.type, p.source])
 
-allowed_text := concat(", ", allowed) if count(allowed) > 0
-else := "none"
+allowed_text := concat(", ", allowed) if {
+	count(allowed) > 0
+} else := "none"
 
 violation contains {"msg": msg, "details": details} if {
 	not pods.is_windows
@@ -74,8 +75,9 @@ violation contains {"msg": msg, "details": details} if {
 	}
 }
 
-value(p) := null if p.type == ""
-else := object.get(p, "spelling", p.type)
+value(p) := null if {
+	p.type == ""
+} else := object.get(p, "spelling", p.type)
 
 field(entry, p) := pods.field(entry, "securityContext.seccompProfile") if {
 	p.source in {"", "securityContext.seccompProfile"}

@@ -7,8 +7,9 @@ forbidden := object.get(input, ["parameters", "forbiddenSysctls"], [])
 # The kubelet accepts "/" as the separator when it comes first in the name and then treats
 # "." as part of a segment; compare in the canonical dotted form so that "kernel/msgmax"
 # cannot slip past a "kernel.msgmax" rule.
-canonical(name) := strings.replace_n({"/": ".", ".": "/"}, name) if slash_first(name)
-else := name
+canonical(name) := strings.replace_n({"/": ".", ".": "/"}, name) if {
+	slash_first(name)
+} else := name
 
 slash_first(name) if {
 	contains(name, "/")

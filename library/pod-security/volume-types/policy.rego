@@ -27,5 +27,6 @@ violation contains {"msg": msg, "details": {"volume": name, "type": type, "allow
 	msg := sprintf("%s: volume %q (spec.volumes[%d]) uses volume type %s; allowed volume types: %s", [pods.object_name, name, i, type, describe(allowed)])
 }
 
-describe(list) := concat(", ", list) if count(list) > 0
-else := "none"
+describe(list) := concat(", ", list) if {
+	count(list) > 0
+} else := "none"
