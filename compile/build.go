@@ -22,6 +22,7 @@ type Builder struct {
 	root string
 	cat  *Catalog
 	opts Options
+	gk   gatekeeperCheck
 }
 
 // NewBuilder loads the catalog of repo (policies under root plus built-ins).
@@ -64,7 +65,7 @@ func (b *Builder) buildChain(ctx context.Context, chain []*Initiative) (*Output,
 	if err != nil {
 		return nil, err
 	}
-	if err := checkWithGatekeeper(ctx, out); err != nil {
+	if err := b.gk.check(ctx, out); err != nil {
 		return nil, err
 	}
 	if err := checkWithKustomize(out); err != nil {
