@@ -1,6 +1,7 @@
 package library_test
 
 import (
+	"bytes"
 	"context"
 	"io/fs"
 	"path"
@@ -10,6 +11,7 @@ import (
 	"testing"
 
 	"github.com/open-policy-agent/opa/v1/ast"
+	"github.com/open-policy-agent/opa/v1/format"
 	"github.com/open-policy-agent/opa/v1/tester"
 	"sigs.k8s.io/yaml"
 
@@ -118,6 +120,38 @@ func TestPolicyRego(t *testing.T) {
 				t.Fatalf("%s: no Rego tests ran", dir)
 			}
 		})
+	}
+}
+
+// TestRegoFormatted keeps every Rego file as `opa fmt` writes it, so diffs
+// of the library show changes of meaning only.
+func TestRegoFormatted(t *testing.T) {
+	fsys := library.FS()
+	n := 0
+	err := fs.WalkDir(fsys, ".", func(p string, d fs.DirEntry, err error) error {
+		if err != nil || d.IsDir() || !strings.HasSuffix(p, ".rego") {
+			return err
+		}
+		n++
+		src, err := fs.ReadFile(fsys, p)
+		if err != nil {
+			return err
+		}
+		formatted, err := format.SourceWithOpts(p, src, format.Opts{RegoVersion: ast.RegoV1})
+		if err != nil {
+			t.Errorf("%s: %v", p, err)
+			return nil
+		}
+		if !bytes.Equal(formatted, src) {
+			t.Errorf("%s is not formatted; run opa fmt -w on it", p)
+		}
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if n == 0 {
+		t.Fatal("no Rego files in the library")
 	}
 }
 

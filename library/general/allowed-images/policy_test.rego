@@ -11,10 +11,13 @@ in_list(list, image) := {"containers": [{"name": "main", "image": "contoso.azure
 else := {"containers": [{"name": "c", "image": image}]}
 
 test_allowed_prefixes if {
-	count(allowed_images.violation) == 0 with input as review({"containers": [
-		{"name": "a", "image": "contoso.azurecr.io/app:1.0"},
-		{"name": "b", "image": "mcr.microsoft.com/oss/kubernetes/pause:3.9"},
-	]}, params)
+	count(allowed_images.violation) == 0 with input as review(
+		{"containers": [
+			{"name": "a", "image": "contoso.azurecr.io/app:1.0"},
+			{"name": "b", "image": "mcr.microsoft.com/oss/kubernetes/pause:3.9"},
+		]},
+		params,
+	)
 }
 
 test_disallowed_in_every_list if {

@@ -66,6 +66,7 @@ has_limit(container, resource) if {
 }
 
 at_most(resource) := sprintf(" (at most %v)", [maximum(resource)]) if maximum(resource) != ""
+
 else := ""
 
 # quantity is the value of a Kubernetes resource quantity (`500m`, `2`,

@@ -2,11 +2,14 @@ package edict.apparmor_test
 
 import data.edict.apparmor
 
-review(annotations, spec, params) := {"review": {"object": {
-	"kind": "Pod",
-	"metadata": {"name": "web", "annotations": annotations},
-	"spec": spec,
-}}, "parameters": params}
+review(annotations, spec, params) := {
+	"review": {"object": {
+		"kind": "Pod",
+		"metadata": {"name": "web", "annotations": annotations},
+		"spec": spec,
+	}},
+	"parameters": params,
+}
 
 profiled(name, type) := {"name": name, "image": "nginx", "securityContext": {"appArmorProfile": {"type": type}}}
 

@@ -48,6 +48,7 @@ allowed_text := "no hostPath volumes are allowed" if {
 } else := sprintf("allowed path prefixes: %s", [concat(", ", sort([describe(p) | some p in allowed_paths]))])
 
 describe(p) := sprintf("%s (read-only)", [p.pathPrefix]) if p.readOnly == true
+
 else := p.pathPrefix
 
 some_prefix_covers(path) if {
@@ -79,6 +80,7 @@ under(path, prefix) if {
 }
 
 clean(p) := trim_right(p, "/") if trim_right(p, "/") != ""
+
 else := p
 
 # Pod-level volumes only reach the node through containers: a volume is not

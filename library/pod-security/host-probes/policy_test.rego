@@ -23,7 +23,9 @@ nest(path, leaf) := json.patch({}, [{"op": "add", "path": sprintf("/%s", [concat
 else := json.patch({}, [
 	{"op": "add", "path": sprintf("/%s", [path[0]]), "value": {}},
 	{"op": "add", "path": sprintf("/%s/%s", [path[0], path[1]]), "value": leaf},
-]) if count(path) == 2
+]) if {
+	count(path) == 2
+}
 
 else := json.patch({}, [
 	{"op": "add", "path": sprintf("/%s", [path[0]]), "value": {}},

@@ -46,6 +46,7 @@ violation contains {"msg": msg, "details": details} if {
 # Messages use the full path at the Pod level and the container-relative one
 # after the container's name.
 field_name(setter, key) := concat(".", [setter.path, key]) if setter.container == null
+
 else := concat(".", ["securityContext.seLinuxOptions", key])
 
 types_text := "no SELinux type may be set" if {

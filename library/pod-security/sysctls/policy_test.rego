@@ -2,11 +2,14 @@ package edict.sysctls_test
 
 import data.edict.sysctls
 
-review(sysctl_names, params) := {"review": {"object": {
-	"kind": "Pod",
-	"metadata": {"name": "web"},
-	"spec": {"securityContext": {"sysctls": [{"name": n, "value": "1"} | some n in sysctl_names]}, "containers": [{"name": "app"}]},
-}}, "parameters": params}
+review(sysctl_names, params) := {
+	"review": {"object": {
+		"kind": "Pod",
+		"metadata": {"name": "web"},
+		"spec": {"securityContext": {"sysctls": [{"name": n, "value": "1"} | some n in sysctl_names]}, "containers": [{"name": "app"}]},
+	}},
+	"parameters": params,
+}
 
 safe_1_37 := [
 	"kernel.shm_rmid_forced", "net.ipv4.ip_local_port_range", "net.ipv4.tcp_syncookies",
