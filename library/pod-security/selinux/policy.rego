@@ -28,7 +28,7 @@ violation contains {"msg": msg, "details": details} if {
 		"%s sets %s=%q; %s",
 		[setter.who, field_name(setter, "type"), type, types_text],
 	)
-	details := {"container": setter.container, "field": concat(".", [setter.path, "type"]), "value": type, "allowed": allowed_types}
+	details := without_nulls({"container": setter.container, "field": concat(".", [setter.path, "type"]), "value": type, "allowed": allowed_types})
 }
 
 violation contains {"msg": msg, "details": details} if {
@@ -40,7 +40,7 @@ violation contains {"msg": msg, "details": details} if {
 		"%s sets %s=%q; a custom SELinux %s is not allowed",
 		[setter.who, field_name(setter, key), value, key],
 	)
-	details := {"container": setter.container, "field": concat(".", [setter.path, key]), "value": value, "allowed": [""]}
+	details := without_nulls({"container": setter.container, "field": concat(".", [setter.path, key]), "value": value, "allowed": [""]})
 }
 
 # Messages use the full path at the Pod level and the container-relative one
@@ -52,3 +52,6 @@ else := concat(".", ["securityContext.seLinuxOptions", key])
 types_text := "no SELinux type may be set" if {
 	count(allowed_types) == 0
 } else := sprintf("allowed types: %s", [concat(", ", allowed_types)])
+
+# Pod-level findings carry no container, like those of the other policies.
+without_nulls(obj) := {k: v | some k, v in obj; v != null}

@@ -17,7 +17,7 @@ test_pod_level_type if {
 	v := selinux.violation with input as review({"securityContext": {"seLinuxOptions": {"type": "spc_t"}}, "containers": [{"name": "app"}]}, {})
 	v == {{
 		"msg": `Pod "web" sets spec.securityContext.seLinuxOptions.type="spc_t"; allowed types: container_t, container_init_t, container_kvm_t, container_engine_t`,
-		"details": {"container": null, "field": "spec.securityContext.seLinuxOptions.type", "value": "spc_t", "allowed": ["container_t", "container_init_t", "container_kvm_t", "container_engine_t"]},
+		"details": {"field": "spec.securityContext.seLinuxOptions.type", "value": "spc_t", "allowed": ["container_t", "container_init_t", "container_kvm_t", "container_engine_t"]},
 	}}
 }
 
