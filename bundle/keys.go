@@ -124,3 +124,28 @@ func PublicKeyPEM(s signature.PublicKeyProvider) ([]byte, error) {
 	}
 	return cryptoutils.MarshalPublicKeyToPEM(pub)
 }
+
+// WriteKeyPair generates a key pair (see GenerateKeyPair) and writes
+// prefix.key with mode 0600 and prefix.pub with mode 0644, each atomically.
+// Existing files are kept unless overwrite is set.
+func WriteKeyPair(prefix string, password []byte, overwrite bool) (keyPath, pubPath string, err error) {
+	keyPath, pubPath = prefix+".key", prefix+".pub"
+	if !overwrite {
+		for _, p := range []string{keyPath, pubPath} {
+			if _, err := os.Stat(p); err == nil {
+				return "", "", &InvalidError{Reason: fmt.Sprintf("%s exists; pass --force to replace it", p)}
+			}
+		}
+	}
+	priv, pub, err := GenerateKeyPair(password)
+	if err != nil {
+		return "", "", err
+	}
+	if err := writeFileAtomicMode(keyPath, priv, 0o600); err != nil {
+		return "", "", err
+	}
+	if err := writeFileAtomicMode(pubPath, pub, 0o644); err != nil {
+		return "", "", err
+	}
+	return keyPath, pubPath, nil
+}

@@ -185,14 +185,17 @@ func registryError(loc *Location, op string, err error) error {
 	if err == nil {
 		return nil
 	}
-	if !loc.IsRegistry() {
-		return fmt.Errorf("%s %s: %w", op, loc.Path, err)
-	}
 	var ie *InvalidError
 	var ve *VerifyError
 	var re *RegistryError
 	if errors.As(err, &ie) || errors.As(err, &ve) || errors.As(err, &re) || errors.Is(err, context.Canceled) {
 		return err
+	}
+	if !loc.IsRegistry() {
+		if errors.Is(err, errdef.ErrNotFound) {
+			return &InvalidError{Reason: fmt.Sprintf("%s: %s not found in the OCI layout %s", op, loc, loc.Path)}
+		}
+		return fmt.Errorf("%s %s: %w", op, loc.Path, err)
 	}
 	var er *errcode.ErrorResponse
 	switch {

@@ -234,6 +234,10 @@ func SignFolder(dir string, s signature.Signer) error {
 
 // writeFileAtomic replaces name with data via a synced temp file and rename.
 func writeFileAtomic(name string, data []byte) error {
+	return writeFileAtomicMode(name, data, 0o644)
+}
+
+func writeFileAtomicMode(name string, data []byte, mode os.FileMode) error {
 	f, err := os.CreateTemp(filepath.Dir(name), "."+filepath.Base(name)+".tmp-")
 	if err != nil {
 		return err
@@ -241,7 +245,7 @@ func writeFileAtomic(name string, data []byte) error {
 	tmp := f.Name()
 	f.Close()
 	os.Remove(tmp)
-	if err := writeFileSync(tmp, data); err != nil {
+	if err := writeFileSyncMode(tmp, data, mode); err != nil {
 		os.Remove(tmp)
 		return fmt.Errorf("write %s: %w", name, err)
 	}

@@ -127,7 +127,11 @@ func mkdirs(root, d string, made map[string]bool) error {
 }
 
 func writeFileSync(name string, data []byte) error {
-	f, err := os.OpenFile(name, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o644)
+	return writeFileSyncMode(name, data, 0o644)
+}
+
+func writeFileSyncMode(name string, data []byte, mode os.FileMode) error {
+	f, err := os.OpenFile(name, os.O_WRONLY|os.O_CREATE|os.O_EXCL, mode)
 	if err != nil {
 		return err
 	}
@@ -136,7 +140,7 @@ func writeFileSync(name string, data []byte) error {
 		return err
 	}
 	// The umask may have narrowed the mode; bundles are always 0644.
-	if err := f.Chmod(0o644); err != nil {
+	if err := f.Chmod(mode); err != nil {
 		f.Close()
 		return err
 	}
