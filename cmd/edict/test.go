@@ -1,0 +1,163 @@
+package main
+
+import (
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+
+	"github.com/spf13/cobra"
+
+	"github.com/edict-policy/edict/policytest"
+)
+
+func init() { register(newTestCmd) }
+
+type testOptions struct {
+	format         string
+	run            string
+	root           string
+	coverageMin    float64
+	coverageReport bool
+	library        bool
+	verbose        bool
+	cel            bool
+	parallel       int
+}
+
+func newTestCmd() *cobra.Command {
+	var o testOptions
+	cmd := &cobra.Command{
+		Use:   "test [PATH...]",
+		Short: "Run Rego unit tests, gator suites and initiative tests",
+		Long: `Test runs, under each PATH (default: the current folder):
+
+  - the Rego unit tests (*_test.rego) of every policy folder and Rego folder,
+    each folder compiled on its own with the shared lib/ libraries, with line
+    coverage per folder;
+  - every gator suite (kind: Suite, test.gatekeeper.sh/v1alpha1), evaluated by
+    Gatekeeper's own engine with gator verify's semantics; a test's template
+    may be a ConstraintTemplate file or an edict policy (policy.yaml or its
+    folder), rendered in memory;
+  - every InitiativeTest (edict.dev/v1alpha1), checking which references of
+    the resolved initiative deny, warn or audit each object.
+
+Folders are walked recursively; hidden folders and folders named testdata
+below a PATH are skipped (name them directly to test them). The repository
+root (--root, default the current folder) is where a lib/ folder of shared
+Rego is read from. --library tests the built-in library; given alone it
+tests only the library.
+
+Exit code: 0 when everything passes, 1 when a test fails (or coverage is
+below --coverage-min), 2 when an input is bad (missing file, invalid YAML,
+unknown field, template that does not compile); other tests still run.`,
+		Example: `  # Everything under the current folder
+  edict test
+
+  # One policy folder, with uncovered lines, failing under 80% coverage
+  edict test policies/required-labels --coverage-report --coverage-min 80
+
+  # A checkout of gatekeeper-library, as gator verify would
+  edict test ../gatekeeper-library/library
+
+  # Only cases whose name mentions "privileged", as JUnit for CI
+  edict test --run privileged --format junit > junit.xml
+
+  # The built-in library's own tests
+  edict test --library`,
+		RunE: func(cmd *cobra.Command, args []string) error { return runTest(cmd, o, args) },
+	}
+	f := cmd.Flags()
+	f.StringVar(&o.format, "format", "text", "output format: text, json or junit")
+	f.StringVar(&o.run, "run", "", "only run tests whose full name (group/test/case) matches this regular expression")
+	f.StringVar(&o.root, "root", ".", "repository root: its lib/ folder holds shared Rego")
+	f.Float64Var(&o.coverageMin, "coverage-min", 0, "fail when a folder's Rego line coverage is below this percentage")
+	f.BoolVar(&o.coverageReport, "coverage-report", false, "list uncovered Rego lines")
+	f.BoolVar(&o.library, "library", false, "also test the built-in library")
+	f.BoolVarP(&o.verbose, "verbose", "v", false, "list passing and skipped tests too")
+	f.BoolVar(&o.cel, "cel", true, "evaluate templates that carry CEL with the CEL engine, as Gatekeeper does")
+	f.IntVar(&o.parallel, "parallel", 0, "tests run at once (default: number of CPUs)")
+	return cmd
+}
+
+func runTest(cmd *cobra.Command, o testOptions, args []string) error {
+	switch o.format {
+	case "text", "json", "junit":
+	default:
+		return withExit(ExitUsage, fmt.Errorf("--format %q: expected text, json or junit", o.format))
+	}
+	if o.coverageMin < 0 || o.coverageMin > 100 {
+		return withExit(ExitUsage, fmt.Errorf("--coverage-min %v: expected a percentage between 0 and 100", o.coverageMin))
+	}
+	if len(args) == 0 && !o.library {
+		args = []string{"."}
+	}
+	sources, err := testSources(o.root, args)
+	if err != nil {
+		return withExit(ExitUsage, err)
+	}
+	rep, err := policytest.RunSources(cmd.Context(), sources, policytest.Options{
+		Run:         o.run,
+		Library:     o.library,
+		CoverageMin: o.coverageMin,
+		DisableCEL:  !o.cel,
+		Parallel:    o.parallel,
+	})
+	if err != nil {
+		return withExit(ExitUsage, err)
+	}
+	out := cmd.OutOrStdout()
+	switch o.format {
+	case "json":
+		err = policytest.WriteJSON(out, rep)
+	case "junit":
+		err = policytest.WriteJUnit(out, rep)
+	default:
+		err = policytest.WriteText(out, rep, policytest.TextOptions{Verbose: o.verbose, CoverageReport: o.coverageReport})
+	}
+	if err != nil {
+		return withExit(ExitIO, err)
+	}
+	switch code := rep.ExitCode(); code {
+	case policytest.ExitBadInput:
+		return withExit(ExitUsage, fmt.Errorf("%d test(s) could not run because of bad input", rep.Errors))
+	case policytest.ExitFailure:
+		return withExit(ExitFailure, fmt.Errorf("%d of %d test(s) failed", rep.Failed, rep.Passed+rep.Failed))
+	}
+	if rep.Passed+rep.Failed+rep.Skipped == 0 {
+		fmt.Fprintln(cmd.ErrOrStderr(), "edict: no tests found")
+	}
+	return nil
+}
+
+// testSources maps command-line paths onto file trees: paths inside root
+// share one tree (so that root's lib/ applies); a path outside it is read
+// from the file system root, with suites' relative paths still working.
+func testSources(root string, args []string) ([]policytest.Source, error) {
+	absRoot, err := filepath.Abs(root)
+	if err != nil {
+		return nil, err
+	}
+	if info, err := os.Stat(absRoot); err != nil || !info.IsDir() {
+		return nil, fmt.Errorf("--root %s: not a folder", root)
+	}
+	inside := policytest.Source{FS: os.DirFS(absRoot)}
+	outside := policytest.Source{FS: os.DirFS(string(filepath.Separator)), Prefix: "/"}
+	for _, a := range args {
+		abs, err := filepath.Abs(a)
+		if err != nil {
+			return nil, err
+		}
+		rel, err := filepath.Rel(absRoot, abs)
+		if err == nil && rel != ".." && !strings.HasPrefix(rel, ".."+string(filepath.Separator)) {
+			inside.Paths = append(inside.Paths, filepath.ToSlash(rel))
+			continue
+		}
+		if filepath.VolumeName(abs) != "" {
+			return nil, errors.New(a + ": paths outside --root must be on the same volume")
+		}
+		outside.Paths = append(outside.Paths, filepath.ToSlash(strings.TrimPrefix(abs, string(filepath.Separator))))
+	}
+	return []policytest.Source{inside, outside}, nil
+}

@@ -1,0 +1,192 @@
+package policytest
+
+import (
+	"bytes"
+	"errors"
+	"io/fs"
+	"path"
+	"sort"
+	"strings"
+)
+
+const (
+	policyAPIVersion = "edict.dev/v1alpha1"
+	suiteGroup       = "test.gatekeeper.sh"
+)
+
+// source is one file tree tests are read from: the user's repository (or a
+// folder outside it) or the built-in library.
+type source struct {
+	id     string
+	fsys   fs.FS
+	prefix string // prepended to paths in output
+	paths  []string
+}
+
+func (s *source) display(p string) string {
+	if p == "." || p == "" {
+		if s.prefix == "" {
+			return "."
+		}
+		return strings.TrimSuffix(s.prefix, "/")
+	}
+	return s.prefix + p
+}
+
+// found is everything discovery turned up, deduplicated and sorted.
+type found struct {
+	units  []unitDir
+	suites []fileRef
+	inits  []fileRef
+	errs   []Result
+}
+
+type unitDir struct {
+	src    *source
+	dir    string
+	policy bool // the folder holds a policy.yaml
+}
+
+type fileRef struct {
+	src  *source
+	path string
+}
+
+type discoverer struct {
+	found
+	seen map[string]bool
+}
+
+func discover(sources []*source) *found {
+	d := &discoverer{seen: map[string]bool{}}
+	for _, src := range sources {
+		for _, p := range src.paths {
+			d.path(src, p)
+		}
+	}
+	sort.Slice(d.units, func(i, j int) bool {
+		return d.units[i].src.display(d.units[i].dir) < d.units[j].src.display(d.units[j].dir)
+	})
+	sort.Slice(d.suites, func(i, j int) bool {
+		return d.suites[i].src.display(d.suites[i].path) < d.suites[j].src.display(d.suites[j].path)
+	})
+	sort.Slice(d.inits, func(i, j int) bool {
+		return d.inits[i].src.display(d.inits[i].path) < d.inits[j].src.display(d.inits[j].path)
+	})
+	return &d.found
+}
+
+func (d *discoverer) fail(src *source, p string, err error) {
+	ie := asInputError(src.display(p), err)
+	d.errs = append(d.errs, Result{Kind: KindInput, Group: ie.File, Status: StatusError, File: ie.File, Line: ie.Line, Message: ie.Msg})
+}
+
+func (d *discoverer) path(src *source, p string) {
+	p = path.Clean(strings.TrimPrefix(p, "./"))
+	if !fs.ValidPath(p) {
+		d.fail(src, p, errors.New("not a path inside the tested tree"))
+		return
+	}
+	info, err := fs.Stat(src.fsys, p)
+	if err != nil {
+		d.fail(src, p, err)
+		return
+	}
+	if !info.IsDir() {
+		if !d.file(src, p, true) {
+			d.fail(src, p, errors.New("not a gator Suite, InitiativeTest, policy.yaml or Rego test file"))
+		}
+		return
+	}
+	err = fs.WalkDir(src.fsys, p, func(name string, e fs.DirEntry, err error) error {
+		if err != nil {
+			d.fail(src, name, err)
+			if e != nil && e.IsDir() {
+				return fs.SkipDir
+			}
+			return nil
+		}
+		if e.IsDir() {
+			if name != p && (strings.HasPrefix(e.Name(), ".") || e.Name() == "testdata") {
+				return fs.SkipDir
+			}
+			return nil
+		}
+		d.file(src, name, false)
+		return nil
+	})
+	if err != nil {
+		d.fail(src, p, err)
+	}
+}
+
+// file classifies one file and reports whether it was something to test.
+func (d *discoverer) file(src *source, p string, explicit bool) bool {
+	base := path.Base(p)
+	switch {
+	case strings.HasSuffix(base, "_test.rego"):
+		d.unit(src, path.Dir(p), false)
+		return true
+	case strings.HasSuffix(base, ".rego"):
+		return false
+	case strings.HasSuffix(base, ".yaml") || strings.HasSuffix(base, ".yml"):
+	default:
+		return false
+	}
+	data, err := readFile(src.fsys, p)
+	if err != nil {
+		d.fail(src, p, err)
+		return true
+	}
+	// Cheap test before parsing: most YAML in a repository is neither.
+	if !bytes.Contains(data, []byte("Suite")) && !bytes.Contains(data, []byte("InitiativeTest")) && !bytes.Contains(data, []byte("Policy")) {
+		return false
+	}
+	h, ok := peekHeader(data)
+	if !ok {
+		if explicit || bytes.Contains(data, []byte("kind: Suite")) || bytes.Contains(data, []byte("kind: InitiativeTest")) {
+			if _, err := parseObjects(src.display(p), data); err != nil {
+				d.fail(src, p, err)
+				return true
+			}
+		}
+		return false
+	}
+	group, _, _ := strings.Cut(h.APIVersion, "/")
+	switch {
+	case h.Kind == "Suite" && group == suiteGroup:
+		d.add(&d.suites, src, p)
+	case h.Kind == "InitiativeTest":
+		d.add(&d.inits, src, p)
+	case h.Kind == "Policy" && h.APIVersion == policyAPIVersion && base == "policy.yaml":
+		d.unit(src, path.Dir(p), true)
+	default:
+		return false
+	}
+	return true
+}
+
+func (d *discoverer) add(list *[]fileRef, src *source, p string) {
+	k := src.id + "\x00" + p
+	if d.seen[k] {
+		return
+	}
+	d.seen[k] = true
+	*list = append(*list, fileRef{src: src, path: p})
+}
+
+func (d *discoverer) unit(src *source, dir string, policy bool) {
+	k := src.id + "\x00unit\x00" + dir
+	if d.seen[k] {
+		if policy {
+			for i := range d.units {
+				if d.units[i].src == src && d.units[i].dir == dir {
+					d.units[i].policy = true
+				}
+			}
+		}
+		return
+	}
+	d.seen[k] = true
+	d.units = append(d.units, unitDir{src: src, dir: dir, policy: policy})
+}

@@ -1,0 +1,169 @@
+package policytest
+
+import (
+	"context"
+	"errors"
+	"io/fs"
+	"path"
+	"sync"
+
+	"github.com/open-policy-agent/frameworks/constraint/pkg/core/templates"
+
+	"github.com/edict-policy/edict/compile"
+	"github.com/edict-policy/edict/engine"
+)
+
+// templateCache compiles each ConstraintTemplate once per run. Compiled
+// templates live in engines; each template keeps a pool of engines holding
+// it and nothing else, so a test borrows one, adds its constraint and
+// inventory, and gives it back clean. Only tests that run at the same time on
+// the same template cause a second compilation.
+type templateCache struct {
+	engineOpts []engine.Option
+
+	mu      sync.Mutex
+	entries map[string]*templateEntry
+}
+
+type templateEntry struct {
+	display  string
+	load     func() (*templates.ConstraintTemplate, error)
+	loadOnce sync.Once
+	ct       *templates.ConstraintTemplate
+	err      error // reading, rendering or compiling failed: every user gets it
+
+	mu   sync.Mutex
+	idle []*engine.Engine
+}
+
+func newTemplateCache(opts []engine.Option) *templateCache {
+	return &templateCache{engineOpts: opts, entries: map[string]*templateEntry{}}
+}
+
+// templateRef is what a suite's `template:` names: a ConstraintTemplate file,
+// or an edict policy (its policy.yaml or its folder), rendered in memory.
+type templateRef struct {
+	src    *source
+	path   string // slash path in src.fsys
+	policy bool
+}
+
+func (r templateRef) key() string {
+	kind := "file"
+	if r.policy {
+		kind = "policy"
+	}
+	return kind + "\x00" + r.src.id + "\x00" + r.path
+}
+
+// resolveTemplateRef decides what p (already joined with the suite folder)
+// names, reading as little as possible.
+func resolveTemplateRef(src *source, p string) (templateRef, error) {
+	info, err := fs.Stat(src.fsys, p)
+	if err != nil {
+		return templateRef{}, err
+	}
+	if info.IsDir() {
+		return templateRef{src: src, path: p, policy: true}, nil
+	}
+	data, err := readFile(src.fsys, p)
+	if err != nil {
+		return templateRef{}, err
+	}
+	if h, ok := peekHeader(data); ok && h.Kind == "Policy" && h.APIVersion == policyAPIVersion {
+		return templateRef{src: src, path: path.Dir(p), policy: true}, nil
+	}
+	return templateRef{src: src, path: p}, nil
+}
+
+func (c *templateCache) entry(ref templateRef) *templateEntry {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	k := ref.key()
+	e, ok := c.entries[k]
+	if !ok {
+		e = &templateEntry{display: ref.src.display(ref.path), load: func() (*templates.ConstraintTemplate, error) { return loadTemplate(ref) }}
+		c.entries[k] = e
+	}
+	return e
+}
+
+func loadTemplate(ref templateRef) (*templates.ConstraintTemplate, error) {
+	display := ref.src.display(ref.path)
+	if ref.policy {
+		data, err := compile.RenderPolicyTemplate(ref.src.fsys, ref.path)
+		if err != nil {
+			return nil, &InputError{File: display, Msg: "render policy template: " + err.Error()}
+		}
+		obj, err := parseObjects(display, data)
+		if err != nil {
+			return nil, err
+		}
+		ct, err := engine.ParseTemplate(obj[0])
+		if err != nil {
+			return nil, &InputError{File: display, Msg: err.Error()}
+		}
+		return ct, nil
+	}
+	obj, err := readFirstObject(ref.src.fsys, ref.path)
+	if err != nil {
+		return nil, asInputError(display, err)
+	}
+	ct, err := engine.ParseTemplate(obj)
+	if err != nil {
+		return nil, &InputError{File: display, Msg: err.Error()}
+	}
+	return ct, nil
+}
+
+// acquire returns an engine holding only this template; give it back with
+// release once its constraints and data are removed.
+func (c *templateCache) acquire(ctx context.Context, e *templateEntry) (*engine.Engine, error) {
+	e.loadOnce.Do(func() { e.ct, e.err = e.load() })
+	e.mu.Lock()
+	if e.err != nil {
+		e.mu.Unlock()
+		return nil, e.err
+	}
+	if n := len(e.idle); n > 0 {
+		eng := e.idle[n-1]
+		e.idle = e.idle[:n-1]
+		e.mu.Unlock()
+		return eng, nil
+	}
+	e.mu.Unlock()
+	eng, err := engine.New(c.engineOpts...)
+	if err != nil {
+		return nil, err
+	}
+	// The framework keeps the template it is given; each engine gets its own.
+	if err := eng.AddParsedTemplate(ctx, e.ct.DeepCopy()); err != nil {
+		e.mu.Lock()
+		if e.err == nil {
+			e.err = &InputError{File: e.display, Msg: err.Error()}
+		}
+		err = e.err
+		e.mu.Unlock()
+		return nil, err
+	}
+	return eng, nil
+}
+
+func (c *templateCache) release(e *templateEntry, eng *engine.Engine) {
+	e.mu.Lock()
+	e.idle = append(e.idle, eng)
+	e.mu.Unlock()
+}
+
+// asInputError gives file-level context to errors from reading a file.
+func asInputError(file string, err error) *InputError {
+	var ie *InputError
+	if errors.As(err, &ie) {
+		return ie
+	}
+	var pe *fs.PathError
+	if errors.As(err, &pe) {
+		return &InputError{File: file, Msg: pe.Err.Error()}
+	}
+	return &InputError{File: file, Msg: err.Error()}
+}

@@ -1,0 +1,273 @@
+package policytest
+
+import (
+	"context"
+	"fmt"
+	"io/fs"
+	"path"
+	"sort"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/open-policy-agent/opa/v1/ast"
+	"github.com/open-policy-agent/opa/v1/cover"
+	"github.com/open-policy-agent/opa/v1/tester"
+)
+
+// regoFile is one parsed Rego file.
+type regoFile struct {
+	name   string // display path; also the module's location file
+	module *ast.Module
+	test   bool
+}
+
+func (f *regoFile) pkg() string { return f.module.Package.Path.String() }
+
+// parseRego parses Rego v1 and falls back to v0, so that folders written for
+// older Gatekeeper releases (v0 templates) can be unit-tested as they are.
+// When neither parses, the v1 error is the one worth showing.
+func parseRego(name string, src []byte) (*ast.Module, error) {
+	m, err := ast.ParseModuleWithOpts(name, string(src), ast.ParserOptions{RegoVersion: ast.RegoV1})
+	if err == nil {
+		return m, nil
+	}
+	if m0, err0 := ast.ParseModuleWithOpts(name, string(src), ast.ParserOptions{RegoVersion: ast.RegoV0}); err0 == nil {
+		return m0, nil
+	}
+	return nil, err
+}
+
+// readRegoDir parses the .rego files directly in dir.
+func readRegoDir(src *source, dir string) ([]*regoFile, error) {
+	entries, err := fs.ReadDir(src.fsys, dir)
+	if err != nil {
+		return nil, err
+	}
+	var files []*regoFile
+	for _, e := range entries {
+		if e.IsDir() || !strings.HasSuffix(e.Name(), ".rego") {
+			continue
+		}
+		p := path.Join(dir, e.Name())
+		data, err := readFile(src.fsys, p)
+		if err != nil {
+			return nil, err
+		}
+		m, err := parseRego(src.display(p), data)
+		if err != nil {
+			return nil, err
+		}
+		files = append(files, &regoFile{name: src.display(p), module: m, test: strings.HasSuffix(e.Name(), "_test.rego")})
+	}
+	return files, nil
+}
+
+// libSet is the shared Rego a folder's tests compile with.
+type libSet struct {
+	once  sync.Once
+	files []*regoFile
+	err   error
+}
+
+func (r *runner) libsFor(ctx context.Context, src *source) ([]*regoFile, error) {
+	builtin, err := r.loadLibs(r.builtinLib)
+	if err != nil {
+		return nil, err
+	}
+	if src == r.builtinLib {
+		return builtin, nil
+	}
+	own, err := r.loadLibs(src)
+	if err != nil {
+		return nil, err
+	}
+	// As when rendering a template, a built-in library package wins over a
+	// repository's package of the same name.
+	have := map[string]bool{}
+	for _, f := range builtin {
+		have[f.pkg()] = true
+	}
+	out := append([]*regoFile(nil), builtin...)
+	for _, f := range own {
+		if !have[f.pkg()] {
+			out = append(out, f)
+		}
+	}
+	return out, nil
+}
+
+// loadLibs parses the non-test files of src's lib/ folder once per run.
+func (r *runner) loadLibs(src *source) ([]*regoFile, error) {
+	r.libsMu.Lock()
+	ls, ok := r.libs[src]
+	if !ok {
+		ls = &libSet{}
+		r.libs[src] = ls
+	}
+	r.libsMu.Unlock()
+	ls.once.Do(func() {
+		if info, err := fs.Stat(src.fsys, "lib"); err != nil || !info.IsDir() {
+			return
+		}
+		files, err := readRegoDir(src, "lib")
+		if err != nil {
+			ls.err = err
+			return
+		}
+		for _, f := range files {
+			if !f.test {
+				ls.files = append(ls.files, f)
+			}
+		}
+	})
+	return ls.files, ls.err
+}
+
+var capabilities = func() *ast.Capabilities {
+	c := ast.CapabilitiesForThisVersion()
+	// Gatekeeper disables http.send; a unit test relying on it would pass here
+	// and the template would fail in the cluster.
+	kept := c.Builtins[:0]
+	for _, b := range c.Builtins {
+		if b.Name != "http.send" {
+			kept = append(kept, b)
+		}
+	}
+	c.Builtins = kept
+	return c
+}()
+
+// runUnit runs the Rego unit tests of one folder, compiled in isolation with
+// the shared libraries, as Gatekeeper compiles each template on its own.
+func (r *runner) runUnit(ctx context.Context, u unitDir) ([]Result, *Coverage) {
+	group := u.src.display(u.dir)
+	start := time.Now()
+	errResult := func(err error) []Result {
+		ie := asInputError(group, err)
+		return []Result{{Kind: KindRego, Group: group, Status: StatusError, File: ie.File, Line: ie.Line, Message: ie.Msg, Duration: time.Since(start)}}
+	}
+	files, err := readRegoDir(u.src, u.dir)
+	if err != nil {
+		return errResult(regoErr(group, err)), nil
+	}
+	libs, err := r.libsFor(ctx, u.src)
+	if err != nil {
+		return errResult(regoErr(group, err)), nil
+	}
+	own := map[string]bool{}
+	modules := map[string]*ast.Module{}
+	covered := map[string]*ast.Module{}
+	for _, f := range files {
+		own[f.pkg()] = true
+		modules[f.name] = f.module
+		if !f.test {
+			covered[f.name] = f.module
+		}
+	}
+	for _, f := range libs {
+		// The folder's own definition of a package (the lib folder itself)
+		// replaces the shared one.
+		if _, dup := modules[f.name]; !dup && !own[f.pkg()] {
+			modules[f.name] = f.module
+		}
+	}
+	cov := cover.New()
+	compiler := ast.NewCompiler().
+		WithCapabilities(capabilities).
+		WithEnablePrintStatements(true)
+	runner := tester.NewRunner().
+		SetCompiler(compiler).
+		SetModules(modules).
+		SetCoverageQueryTracer(cov).
+		SetCoverageRuns(nil).
+		CapturePrintOutput(true).
+		SetParallel(1).
+		SetTimeout(r.unitTimeout)
+	ch, err := runner.RunTests(ctx, nil)
+	if err != nil {
+		return errResult(regoErr(group, err)), nil
+	}
+	var results []Result
+	for tr := range ch {
+		res := Result{Kind: KindRego, Group: group, Name: tr.Name, Duration: tr.Duration}
+		if tr.Location != nil {
+			res.File, res.Line = tr.Location.File, tr.Location.Row
+		}
+		switch {
+		case tr.Skip:
+			res.Status = StatusSkip
+		case tr.Error != nil:
+			res.Status, res.Message = StatusFail, "error: "+tr.Error.Error()
+		case tr.Fail:
+			res.Status = StatusFail
+			res.Message = "failed"
+			if tr.FailedAt != nil && tr.FailedAt.Location != nil {
+				res.Message = fmt.Sprintf("failed at line %d: %s", tr.FailedAt.Location.Row, strings.TrimSpace(string(tr.FailedAt.Location.Text)))
+			}
+		default:
+			res.Status = StatusPass
+		}
+		if len(tr.Output) > 0 && res.Status != StatusPass {
+			res.Message += "\nprint output:\n" + strings.TrimRight(string(tr.Output), "\n")
+		}
+		if r.filter != nil && !r.filter.MatchString(res.FullName()) {
+			continue
+		}
+		results = append(results, res)
+	}
+	sort.SliceStable(results, func(i, j int) bool {
+		if results[i].File != results[j].File {
+			return results[i].File < results[j].File
+		}
+		return results[i].Line < results[j].Line
+	})
+	return results, coverageOf(group, cov.Report(covered), covered)
+}
+
+func coverageOf(group string, rep cover.Report, modules map[string]*ast.Module) *Coverage {
+	c := &Coverage{Group: group}
+	names := make([]string, 0, len(modules))
+	for n := range modules {
+		names = append(names, n)
+	}
+	sort.Strings(names)
+	for _, n := range names {
+		fc := FileCoverage{File: n}
+		if fr := rep.Files[n]; fr != nil {
+			fc.Covered, fc.Total = fr.CoveredLines, fr.CoveredLines+fr.NotCoveredLines
+			for _, rg := range fr.NotCovered {
+				fc.Uncovered = append(fc.Uncovered, LineRange{Start: rg.Start.Row, End: rg.End.Row})
+			}
+		}
+		c.Covered += fc.Covered
+		c.Total += fc.Total
+		c.Files = append(c.Files, fc)
+	}
+	if c.Total > 0 {
+		c.Percent = 100 * float64(c.Covered) / float64(c.Total)
+	} else {
+		c.Percent = 100
+	}
+	return c
+}
+
+// regoErr turns parser and compiler errors into a positioned InputError.
+func regoErr(group string, err error) error {
+	if errs, ok := err.(ast.Errors); ok && len(errs) > 0 {
+		first := errs[0]
+		msgs := make([]string, 0, len(errs))
+		for _, e := range errs {
+			msgs = append(msgs, e.Error())
+		}
+		ie := &InputError{File: group, Msg: strings.Join(msgs, "\n")}
+		if first.Location != nil {
+			ie.File, ie.Line = first.Location.File, first.Location.Row
+			if len(errs) == 1 {
+				ie.Msg = first.Message
+			}
+		}
+		return ie
+	}
+	return err
+}
