@@ -1,0 +1,166 @@
+package main
+
+import (
+	"bytes"
+	"encoding/json"
+	"io"
+	"log"
+	"net"
+	"net/http/httptest"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/google/go-containerregistry/pkg/registry"
+
+	"github.com/edict-policy/edict/bundle"
+	"github.com/edict-policy/edict/compile"
+)
+
+// runEdict runs the CLI in-process and returns stdout, stderr and the exit code.
+func runEdict(t *testing.T, stdin string, args ...string) (string, string, int) {
+	t.Helper()
+	cmd := newRootCmd()
+	var out, errb bytes.Buffer
+	cmd.SetOut(&out)
+	cmd.SetErr(&errb)
+	cmd.SetIn(strings.NewReader(stdin))
+	cmd.SetArgs(args)
+	err := cmd.Execute()
+	if err != nil {
+		errb.WriteString(err.Error())
+	}
+	return out.String(), errb.String(), exitCode(err)
+}
+
+func testBundle(t *testing.T) string {
+	t.Helper()
+	dir := filepath.Join(t.TempDir(), "demo")
+	out := &compile.Output{
+		Name: "demo", Version: "1.0.0",
+		Files: map[string][]byte{
+			"kustomization.yaml":             []byte("resources:\n- templates\n- constraints\n"),
+			"templates/kustomization.yaml":   []byte("resources:\n- t.yaml\n"),
+			"templates/t.yaml":               []byte("apiVersion: templates.gatekeeper.sh/v1\nkind: ConstraintTemplate\nmetadata:\n  name: t\n"),
+			"constraints/kustomization.yaml": []byte("resources:\n- c.yaml\n"),
+			"constraints/c.yaml":             []byte("apiVersion: constraints.gatekeeper.sh/v1beta1\nkind: T\nmetadata:\n  name: demo-c\n"),
+		},
+	}
+	if err := bundle.Write(dir, out); err != nil {
+		t.Fatal(err)
+	}
+	return dir
+}
+
+func TestKeygenAndPasswords(t *testing.T) {
+	dir := t.TempDir()
+	t.Setenv("EDICT_KEY_PASSWORD", "from-env")
+	prefix := filepath.Join(dir, "release")
+	if _, stderr, code := runEdict(t, "", "keygen", prefix); code != 0 {
+		t.Fatalf("keygen: %d %s", code, stderr)
+	}
+	info, err := os.Stat(prefix + ".key")
+	if err != nil || info.Mode().Perm() != 0o600 {
+		t.Fatalf("private key mode: %v %v", info, err)
+	}
+	if _, _, code := runEdict(t, "", "keygen", prefix); code != ExitUsage {
+		t.Errorf("keygen over existing keys: exit %d, want %d", code, ExitUsage)
+	}
+
+	b := testBundle(t)
+	if _, stderr, code := runEdict(t, "", "sign", b, "--key", prefix+".key"); code != 0 {
+		t.Fatalf("sign with the env password: %d %s", code, stderr)
+	}
+	// Without env vars the password is read from stdin (a trailing newline is dropped).
+	os.Unsetenv("EDICT_KEY_PASSWORD")
+	t.Setenv("COSIGN_PASSWORD", "")
+	os.Unsetenv("COSIGN_PASSWORD")
+	if _, stderr, code := runEdict(t, "from-env\n", "sign", b, "--key", prefix+".key"); code != 0 {
+		t.Fatalf("sign with the stdin password: %d %s", code, stderr)
+	}
+	out, stderr, code := runEdict(t, "wrong\n", "sign", b, "--key", prefix+".key")
+	if code != ExitUsage || !strings.Contains(stderr, "wrong password") || strings.Contains(out+stderr, "from-env") {
+		t.Errorf("wrong password: exit %d, %q", code, stderr)
+	}
+	if _, stderr, code := runEdict(t, "", "verify", b, "--key", prefix+".pub"); code != 0 {
+		t.Errorf("verify signed folder: %d %s", code, stderr)
+	}
+}
+
+func TestPushVerifyPullCommands(t *testing.T) {
+	srv := httptest.NewServer(registry.New(registry.WithReferrersSupport(true), registry.Logger(log.New(io.Discard, "", 0))))
+	defer srv.Close()
+	host := strings.TrimPrefix(srv.URL, "http://")
+	dir := t.TempDir()
+	t.Setenv("EDICT_KEY_PASSWORD", "pw")
+	t.Setenv("SOURCE_DATE_EPOCH", "1700000000")
+	for _, k := range []string{"release", "other"} {
+		if _, stderr, code := runEdict(t, "", "keygen", filepath.Join(dir, k)); code != 0 {
+			t.Fatal(stderr)
+		}
+	}
+	key, pub, otherPub := filepath.Join(dir, "release.key"), filepath.Join(dir, "release.pub"), filepath.Join(dir, "other.pub")
+	b := testBundle(t)
+	ref := "oci://" + host + "/policies/demo"
+
+	out, stderr, code := runEdict(t, "", "push", b, ref+":1.0.0,latest", "--sign-key", key, "--signature-format", "both", "--output", "json")
+	if code != 0 {
+		t.Fatalf("push: %d %s", code, stderr)
+	}
+	var res bundle.PushResult
+	if err := json.Unmarshal([]byte(out), &res); err != nil {
+		t.Fatalf("push --output json: %v\n%s", err, out)
+	}
+	if len(res.Signatures) != 2 || len(res.Tags) != 2 || !strings.HasPrefix(res.Digest, "sha256:") {
+		t.Errorf("push result: %+v", res)
+	}
+
+	tests := []struct {
+		name string
+		args []string
+		code int
+		want string
+	}{
+		{"verify", []string{"verify", ref + ":latest", "--key", pub}, ExitOK, "verified"},
+		{"verify pinned", []string{"verify", ref + ":1.0.0@" + res.Digest, "--key", pub}, ExitOK, res.Digest},
+		{"wrong key", []string{"verify", ref + ":1.0.0", "--key", otherPub}, ExitFailure, "wrong key"},
+		{"unknown tag", []string{"verify", ref + ":nope", "--key", pub}, ExitIO, "not found"},
+		{"unreachable", []string{"verify", "oci://" + closedAddr(t) + "/p:v1", "--key", pub}, ExitIO, "unreachable"},
+		{"bad reference", []string{"verify", "oci://nohost", "--key", pub}, ExitUsage, "oci://host/repository"},
+		{"bad format", []string{"push", b, ref + ":x", "--signature-format", "v9"}, ExitUsage, "signature format"},
+		{"not a bundle", []string{"push", dir, ref + ":x"}, ExitUsage, "bundle.json is missing"},
+		{"pull", []string{"pull", ref + ":1.0.0", "-o", filepath.Join(dir, "pulled"), "--verify-key", pub}, ExitOK, "signature verified"},
+		{"gitops flux", []string{"gitops", "flux", ref + ":1.0.0", "--key", pub}, ExitOK, "kind: OCIRepository"},
+		{"gitops argo", []string{"gitops", "argo", ref + ":1.0.0"}, ExitOK, "kind: Application"},
+		{"gitops other", []string{"gitops", "helm", ref + ":1.0.0"}, ExitUsage, "flux or argo"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			out, stderr, code := runEdict(t, "", tt.args...)
+			if code != tt.code || !strings.Contains(out+stderr, tt.want) {
+				t.Errorf("exit %d (want %d)\nstdout: %s\nstderr: %s\nwant %q", code, tt.code, out, stderr, tt.want)
+			}
+		})
+	}
+	if _, err := os.Stat(filepath.Join(dir, "pulled", "templates", "t.yaml")); err != nil {
+		t.Errorf("pull did not write the bundle: %v", err)
+	}
+
+	// Same bundle again: same digest, nothing uploaded, existing signatures kept.
+	out, _, code = runEdict(t, "", "push", b, ref+":1.0.0,latest", "--sign-key", key, "--signature-format", "both", "--output", "json")
+	var again bundle.PushResult
+	if code != 0 || json.Unmarshal([]byte(out), &again) != nil || again.Digest != res.Digest || again.Uploaded != 0 {
+		t.Errorf("second push: exit %d %s", code, out)
+	}
+}
+
+func closedAddr(t *testing.T) string {
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	a := l.Addr().String()
+	l.Close()
+	return a
+}
