@@ -442,5 +442,36 @@ func resolveLocation(ctx context.Context, t oras.ReadOnlyTarget, loc *Location) 
 	if loc.Digest != "" {
 		return t.Resolve(ctx, loc.Digest.String())
 	}
-	return t.Resolve(ctx, "latest")
+	desc, err := t.Resolve(ctx, "latest")
+	if !errors.Is(err, errdef.ErrNotFound) {
+		return desc, err
+	}
+	// No "latest": a location holding a single bundle tag (edict tags with
+	// the bundle version) is unambiguous.
+	tags, lerr := bundleTags(ctx, t)
+	if lerr != nil || len(tags) != 1 {
+		if len(tags) > 1 {
+			return desc, &InvalidError{Reason: fmt.Sprintf("%s has no tag latest and several tags (%s); name one", loc, strings.Join(tags, ", "))}
+		}
+		return desc, err
+	}
+	return t.Resolve(ctx, tags[0])
+}
+
+// bundleTags lists tags that are not cosign signature or referrers tags.
+func bundleTags(ctx context.Context, t oras.ReadOnlyTarget) ([]string, error) {
+	tl, ok := t.(registry.TagLister)
+	if !ok {
+		return nil, nil
+	}
+	var tags []string
+	err := tl.Tags(ctx, "", func(page []string) error {
+		for _, tag := range page {
+			if !strings.HasPrefix(tag, "sha256-") {
+				tags = append(tags, tag)
+			}
+		}
+		return nil
+	})
+	return tags, err
 }

@@ -143,12 +143,15 @@ func TestPushLayoutTwice(t *testing.T) {
 	if _, err := os.Stat(filepath.Join(dir, "oci-layout")); err != nil {
 		t.Errorf("no oci-layout file: %v", err)
 	}
-	f, err := r.Fetch(ctx, mustLocation(t, dir+":v1"), nil, DefaultLimits)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if f.Digest != res.Digest {
-		t.Errorf("layout fetch digest %s", f.Digest)
+	// With no tag named, the layout's only bundle tag is used.
+	for _, ref := range []string{dir + ":v1", dir} {
+		f, err := r.Fetch(ctx, mustLocation(t, ref), nil, DefaultLimits)
+		if err != nil {
+			t.Fatalf("fetch %s: %v", ref, err)
+		}
+		if f.Digest != res.Digest {
+			t.Errorf("layout fetch digest %s", f.Digest)
+		}
 	}
 }
 
