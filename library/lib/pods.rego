@@ -27,8 +27,10 @@ spec := object.get(pod, "spec", {})
 # annotations are the Pod's annotations, {} when absent.
 annotations := object.get(pod, ["metadata", "annotations"], {})
 
-# security_context is the pod-level securityContext, {} when unset.
-security_context := object.get(spec, "securityContext", {})
+# security_context is the pod-level securityContext, {} when unset. A YAML
+# `securityContext:` with no value decodes to null; the API server would drop
+# it, so offline reviews must treat it as unset too.
+security_context := as_object(object.get(spec, "securityContext", {}))
 
 # lists are the Pod spec fields that hold containers, in the order Kubernetes'
 # Pod Security admission visits them.
@@ -63,8 +65,13 @@ container_label(entry) := sprintf("%s %q", [singular[entry.list], object.get(ent
 # field(entry, "securityContext.privileged") = "spec.initContainers[0].securityContext.privileged".
 field(entry, path) := sprintf("spec.%s[%d].%s", [entry.list, entry.index, path])
 
-# container_security_context is a container's securityContext, {} when unset.
-container_security_context(container) := object.get(container, "securityContext", {})
+# container_security_context is a container's securityContext, {} when unset or null.
+container_security_context(container) := as_object(object.get(container, "securityContext", {}))
+
+# as_object returns x when it is an object and {} otherwise.
+as_object(x) := x if is_object(x)
+
+as_object(x) := {} if not is_object(x)
 
 # is_windows holds for Pods that declare the Windows OS. The Pod Security
 # Standards exempt such Pods from some Linux-only controls.

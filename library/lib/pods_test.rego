@@ -80,3 +80,9 @@ test_user_namespace if {
 	not pods.user_namespace with input as {"review": {"object": {"spec": {"hostUsers": true}}}}
 	not pods.user_namespace with input as {"review": {"object": {"spec": {}}}}
 }
+
+test_null_security_contexts_read_as_empty if {
+	review := {"object": {"kind": "Pod", "metadata": {"name": "p"}, "spec": {"securityContext": null, "containers": [{"name": "a", "securityContext": null}]}}}
+	pods.security_context == {} with input as {"review": review}
+	pods.container_security_context({"name": "a", "securityContext": null}) == {}
+}
