@@ -1,0 +1,58 @@
+package main
+
+import (
+	"fmt"
+	"os"
+	"strings"
+
+	"github.com/sigstore/sigstore/pkg/signature"
+	"github.com/spf13/cobra"
+
+	"github.com/edict-policy/edict/policytest"
+)
+
+// loadSigner loads the key that signs bundle.json; the password comes from
+// the environment or stdin, as for `edict sign`.
+func loadSigner(cmd *cobra.Command, path string) (signature.Signer, error) {
+	return loadSignerVerifier(cmd, path)
+}
+
+// runPreBuildTests runs `edict test` over every repository being built (and
+// the built-in library when a built-in initiative is built), and refuses the
+// build when anything fails. The report goes to stderr so that stdout stays
+// the build's own output.
+func runPreBuildTests(cmd *cobra.Command, targets []buildTarget) error {
+	roots := map[string]bool{}
+	library := false
+	var order []string
+	for _, t := range targets {
+		if strings.HasPrefix(t.file, "builtin:") {
+			library = true
+			continue
+		}
+		if !roots[t.root] {
+			roots[t.root] = true
+			order = append(order, t.root)
+		}
+	}
+	var sources []policytest.Source
+	for _, r := range order {
+		prefix := ""
+		if r != "." {
+			prefix = r
+		}
+		sources = append(sources, policytest.Source{FS: os.DirFS(r), Paths: []string{"."}, Prefix: prefix})
+	}
+	rep, err := policytest.RunSources(cmd.Context(), sources, policytest.Options{Library: library})
+	if err != nil {
+		return withExit(ExitUsage, err)
+	}
+	if code := rep.ExitCode(); code != policytest.ExitOK {
+		if werr := policytest.WriteText(cmd.ErrOrStderr(), rep, policytest.TextOptions{}); werr != nil {
+			return werr
+		}
+		return withExit(code, fmt.Errorf("tests failed; no bundle was written"))
+	}
+	fmt.Fprintf(cmd.ErrOrStderr(), "tests: %d passed, %d failed\n", rep.Passed, rep.Failed)
+	return nil
+}
