@@ -113,6 +113,8 @@ func schemaErrors(d *document, base []string, err error, known func(path []strin
 			}
 			got := fmt.Sprint(k.Got)
 			e = d.errorAt(path, fmt.Sprintf("%q is not allowed; expected one of: %s", got, strings.Join(want, ", ")), suggest(got, want))
+		case *kind.Pattern:
+			e = d.errorAt(path, patternMessage(k), "")
 		default:
 			e = d.errorAt(path, leaf.ErrorKind.LocalizedString(printer), "")
 		}
@@ -195,4 +197,25 @@ func schemaFields(k string, path []string) []string {
 	}
 	sort.Strings(names)
 	return names
+}
+
+// patternMessage explains the schema's patterns in words; a regular
+// expression is not a helpful error message.
+func patternMessage(k *kind.Pattern) string {
+	switch {
+	case strings.Contains(k.Want, "{0,61}"):
+		if len(k.Got) > maxNameLength {
+			return fmt.Sprintf("%q is %d characters; Kubernetes names are at most %d", k.Got, len(k.Got), maxNameLength)
+		}
+		return fmt.Sprintf("%q is not a valid name: use lowercase letters, digits and '-', starting and ending with a letter or digit", k.Got)
+	case strings.Contains(k.Want, `(0|[1-9][0-9]*)\.`):
+		return fmt.Sprintf("%q is not a semantic version; expected MAJOR.MINOR.PATCH such as 1.2.0", k.Got)
+	case strings.Contains(k.Want, "{0,62}"):
+		return fmt.Sprintf("%q is not a valid kind: start with an uppercase letter, letters and digits only, at most 63 characters", k.Got)
+	case strings.Contains(k.Want, "[0-9]{4}-"):
+		return fmt.Sprintf("%q is not a date; expected YYYY-MM-DD", k.Got)
+	case strings.Contains(k.Want, "[-a-z0-9.]"):
+		return fmt.Sprintf("%q is not a namespace name or Gatekeeper wildcard (prefix-*, *-suffix)", k.Got)
+	}
+	return fmt.Sprintf("%q does not match the pattern %s", k.Got, k.Want)
 }

@@ -1,0 +1,263 @@
+package main
+
+import (
+	"bytes"
+	"flag"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"sort"
+	"strings"
+	"testing"
+
+	"sigs.k8s.io/kustomize/api/krusty"
+	"sigs.k8s.io/kustomize/kyaml/filesys"
+)
+
+var update = flag.Bool("update", false, "rewrite golden files under testdata/")
+
+// readTree returns every file under dir by slash path.
+func readTree(t *testing.T, dir string) map[string][]byte {
+	t.Helper()
+	files := map[string][]byte{}
+	err := filepath.WalkDir(dir, func(p string, d fs.DirEntry, err error) error {
+		if err != nil || d.IsDir() {
+			return err
+		}
+		data, err := os.ReadFile(p)
+		if err != nil {
+			return err
+		}
+		rel, _ := filepath.Rel(dir, p)
+		files[filepath.ToSlash(rel)] = data
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return files
+}
+
+func sortedNames(m map[string][]byte) []string {
+	var names []string
+	for k := range m {
+		names = append(names, k)
+	}
+	sort.Strings(names)
+	return names
+}
+
+// TestBuildExampleGolden pins the whole rendered example bundle, bundle.json
+// included. Regenerate with `go test ./cmd/edict -update` and review the diff.
+func TestBuildExampleGolden(t *testing.T) {
+	out := t.TempDir()
+	if stdout, stderr, code := runEdict(t, "", "build", "../../examples/contoso", "-o", out); code != 0 {
+		t.Fatalf("exit %d\n%s\n%s", code, stdout, stderr)
+	}
+	got := readTree(t, filepath.Join(out, "contoso-prod"))
+	golden := filepath.Join("testdata", "golden", "contoso-prod")
+	if *update {
+		if err := os.RemoveAll(golden); err != nil {
+			t.Fatal(err)
+		}
+		for name, data := range got {
+			p := filepath.Join(golden, filepath.FromSlash(name))
+			if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
+				t.Fatal(err)
+			}
+			if err := os.WriteFile(p, data, 0o644); err != nil {
+				t.Fatal(err)
+			}
+		}
+		return
+	}
+	want := readTree(t, golden)
+	if g, w := strings.Join(sortedNames(got), "\n"), strings.Join(sortedNames(want), "\n"); g != w {
+		t.Fatalf("file list differs (run go test ./cmd/edict -update if intended)\ngot:\n%s\nwant:\n%s", g, w)
+	}
+	for name := range want {
+		if !bytes.Equal(got[name], want[name]) {
+			t.Errorf("%s differs from the golden file (run go test ./cmd/edict -update if intended)\ngot:\n%s", name, got[name])
+		}
+	}
+}
+
+// TestBuildTwiceIsByteIdentical builds the example into two folders and
+// compares every byte, and checks kustomize builds the expected resources.
+func TestBuildTwiceIsByteIdentical(t *testing.T) {
+	a, b := t.TempDir(), t.TempDir()
+	for _, dir := range []string{a, b} {
+		if _, stderr, code := runEdict(t, "", "build", "../../examples/contoso", "-o", dir); code != 0 {
+			t.Fatalf("exit %d: %s", code, stderr)
+		}
+	}
+	ta, tb := readTree(t, filepath.Join(a, "contoso-prod")), readTree(t, filepath.Join(b, "contoso-prod"))
+	if len(ta) == 0 || len(ta) != len(tb) {
+		t.Fatalf("trees differ in size: %d vs %d", len(ta), len(tb))
+	}
+	for name, data := range ta {
+		if !bytes.Equal(data, tb[name]) {
+			t.Errorf("%s differs between two builds", name)
+		}
+	}
+
+	// What `kubectl kustomize dist/contoso-prod` lists.
+	res, err := krusty.MakeKustomizer(krusty.MakeDefaultOptions()).Run(filesys.MakeFsOnDisk(), filepath.Join(a, "contoso-prod"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var got []string
+	for _, r := range res.Resources() {
+		got = append(got, r.GetKind()+"/"+r.GetName())
+	}
+	sort.Strings(got)
+	for _, want := range []string{
+		"ConstraintTemplate/contosorequiredlabels",
+		"ConstraintTemplate/k8sedictallowedimages",
+		"ContosoRequiredLabels/contoso-prod-required-labels",
+		"K8sEdictAllowedImages/contoso-prod-registries-prod",
+		"K8sEdictHostFilesystem/contoso-prod-host-filesystem",
+		"K8sEdictPrivilegedContainers/contoso-prod-privileged-containers",
+		"ExpansionTemplate/edict-expand-workloads",
+	} {
+		if !contains(got, want) {
+			t.Errorf("kustomize output lacks %s; got %v", want, got)
+		}
+	}
+}
+
+func contains(list []string, s string) bool {
+	for _, l := range list {
+		if l == s {
+			return true
+		}
+	}
+	return false
+}
+
+// TestBuildBadInputExitCodes: each class of bad input exits 2 with one
+// positioned message and leaves an earlier bundle untouched.
+func TestBuildBadInputExitCodes(t *testing.T) {
+	example, err := os.ReadFile("../../examples/contoso/initiatives/contoso-prod.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	cases := []struct {
+		name, from, to string
+		want           []string
+	}{
+		{"malformed yaml", "  policies:\n", "  policies: [\n", []string{"i.yaml:", "invalid YAML"}},
+		{"unknown field", "  defaults:\n", "  defualts:\n", []string{"i.yaml:12:3", "unknown field", `did you mean "defaults"?`}},
+		{"unknown policy", "    container-limits:\n", "    container-limit:\n", []string{"i.yaml:34:5", `unknown policy "container-limit"`, `did you mean "container-limits"?`}},
+		{"unknown parameter", "allowedCapabilities:", "allowedCapabilites:", []string{"i.yaml:27:9", `unknown parameter "allowedCapabilites"`, `did you mean "allowedCapabilities"?`}},
+		{"wrong type", `cpu: "2"`, "cpu: [2]", []string{"i.yaml:36:14", "parameters.cpu"}},
+		{"expired exemption", `expires: "2099-03-31"`, `expires: "2020-03-31"`, []string{"i.yaml:", "expired on 2020-03-31", "owner team-node"}},
+		{"cycle", "extends: pod-security-baseline", "extends: i.yaml", []string{"cycle"}},
+		{"long name", "name: contoso-prod", "name: " + strings.Repeat("c", 70), []string{"i.yaml:7:9", "metadata.name", "70 characters; Kubernetes names are at most 63"}},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			if !strings.Contains(string(example), tc.from) {
+				t.Fatalf("example no longer contains %q", tc.from)
+			}
+			repo := t.TempDir()
+			copyTree(t, "../../examples/contoso/policies", filepath.Join(repo, "policies"))
+			out := filepath.Join(t.TempDir(), "dist")
+			// A good build first, so that the failing one has something to preserve.
+			if err := os.WriteFile(filepath.Join(repo, "i.yaml"), example, 0o644); err != nil {
+				t.Fatal(err)
+			}
+			if _, stderr, code := runEdict(t, "", "build", repo, "-o", out); code != 0 {
+				t.Fatalf("good build failed: %s", stderr)
+			}
+			before := readTree(t, out)
+			bad := strings.Replace(string(example), tc.from, tc.to, 1)
+			if err := os.WriteFile(filepath.Join(repo, "i.yaml"), []byte(bad), 0o644); err != nil {
+				t.Fatal(err)
+			}
+			_, stderr, code := runEdict(t, "", "build", repo, "-o", out)
+			if code != ExitUsage {
+				t.Fatalf("exit code %d, want 2; stderr: %s", code, stderr)
+			}
+			for _, w := range tc.want {
+				if !strings.Contains(stderr, w) {
+					t.Errorf("stderr %q lacks %q", stderr, w)
+				}
+			}
+			after := readTree(t, out)
+			if len(after) != len(before) {
+				t.Fatalf("output changed after a failed build: %d files, was %d", len(after), len(before))
+			}
+			for name, data := range before {
+				if !bytes.Equal(after[name], data) {
+					t.Errorf("%s changed after a failed build", name)
+				}
+			}
+		})
+	}
+}
+
+func copyTree(t *testing.T, src, dst string) {
+	t.Helper()
+	for name, data := range readTree(t, src) {
+		p := filepath.Join(dst, filepath.FromSlash(name))
+		if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(p, data, 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+}
+
+// TestInitStarterBuilds: the starter initiative init writes lists every
+// policy and parameter of the built-in, and builds as it is.
+func TestInitStarterBuilds(t *testing.T) {
+	dir := t.TempDir()
+	file := filepath.Join(dir, "initiatives", "team.yaml")
+	if _, stderr, code := runEdict(t, "", "init", "team", "--from", "pod-security-baseline", "-f", file); code != 0 {
+		t.Fatalf("init: exit %d: %s", code, stderr)
+	}
+	text, err := os.ReadFile(file)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, want := range []string{"extends: pod-security-baseline", "    host-filesystem:", "allowedHostPaths: []", "    allowed-capabilities:", "allowedCapabilities:"} {
+		if !strings.Contains(string(text), want) {
+			t.Errorf("starter lacks %q:\n%s", want, text)
+		}
+	}
+	if _, stderr, code := runEdict(t, "", "build", dir, "-o", filepath.Join(dir, "dist")); code != 0 {
+		t.Fatalf("starter does not build: %s\n%s", stderr, text)
+	}
+	if _, _, code := runEdict(t, "", "init", "team", "--from", "pod-security-baseline", "-f", file); code != ExitUsage {
+		t.Errorf("overwriting without --force: exit %d, want 2", code)
+	}
+	if _, stderr, code := runEdict(t, "", "init", "team", "--from", "pod-security-basline", "-f", filepath.Join(dir, "x.yaml")); code != ExitUsage || !strings.Contains(stderr, "did you mean") {
+		t.Errorf("unknown --from: exit %d, stderr %q", code, stderr)
+	}
+}
+
+func TestSchemaAndLibraryCommands(t *testing.T) {
+	out, _, code := runEdict(t, "", "schema", "initiative")
+	if code != 0 || !strings.Contains(out, `"$id": "https://edict.dev/schemas/v1alpha1/initiative.schema.json"`) {
+		t.Errorf("schema initiative: exit %d\n%s", code, out)
+	}
+	if _, _, code := runEdict(t, "", "schema", "nope"); code != ExitUsage {
+		t.Errorf("unknown schema kind: exit %d, want 2", code)
+	}
+	out, _, code = runEdict(t, "", "library", "list")
+	if code != 0 || !strings.Contains(out, "privileged-containers") || !strings.Contains(out, "pod-security-baseline") {
+		t.Errorf("library list: exit %d\n%s", code, out)
+	}
+	out, _, code = runEdict(t, "", "library", "show", "host-filesystem")
+	if code != 0 || !strings.Contains(out, "allowedHostPaths") || !strings.Contains(out, "Example:") {
+		t.Errorf("library show: exit %d\n%s", code, out)
+	}
+	if _, stderr, code := runEdict(t, "", "library", "show", "host-filesytem"); code != ExitUsage || !strings.Contains(stderr, `did you mean "host-filesystem"?`) {
+		t.Errorf("library show typo: exit %d, %q", code, stderr)
+	}
+	if _, _, code := runEdict(t, "", "frobnicate"); code != ExitUsage {
+		t.Errorf("unknown command: exit %d, want 2", code)
+	}
+}
