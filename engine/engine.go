@@ -54,6 +54,18 @@ var (
 	ErrExpansion = errors.New("expansion")
 )
 
+// rejected is the framework's refusal of an object, matching both the
+// engine's sentinel and the framework's own error with errors.Is, and
+// printing the framework's words once.
+type rejected struct {
+	kind error
+	what string
+	err  error
+}
+
+func (r *rejected) Error() string   { return r.what + ": " + r.err.Error() }
+func (r *rejected) Unwrap() []error { return []error{r.kind, r.err} }
+
 // Violation is one result of a review.
 type Violation struct {
 	// Constraint is the violated constraint's name; Kind is its kind.
@@ -173,7 +185,7 @@ func (e *Engine) AddTemplate(ctx context.Context, obj *unstructured.Unstructured
 // AddParsedTemplate compiles a template already converted by ParseTemplate.
 func (e *Engine) AddParsedTemplate(ctx context.Context, ct *templates.ConstraintTemplate) error {
 	if _, err := e.client.AddTemplate(ctx, ct); err != nil {
-		return fmt.Errorf("%w %q: %w", ErrTemplate, ct.GetName(), err)
+		return &rejected{kind: ErrTemplate, what: fmt.Sprintf("template %q", ct.GetName()), err: err}
 	}
 	return nil
 }
@@ -185,7 +197,7 @@ func (e *Engine) AddConstraint(ctx context.Context, obj *unstructured.Unstructur
 		return fmt.Errorf("%w: %s is not in group constraints.gatekeeper.sh", ErrConstraint, describeGVK(obj))
 	}
 	if _, err := e.client.AddConstraint(ctx, obj); err != nil {
-		return fmt.Errorf("%w %s %q: %w", ErrConstraint, obj.GetKind(), obj.GetName(), err)
+		return &rejected{kind: ErrConstraint, what: fmt.Sprintf("constraint %s %q", obj.GetKind(), obj.GetName()), err: err}
 	}
 	return nil
 }

@@ -7,6 +7,7 @@ import (
 	"path"
 	"sort"
 	"strings"
+	"sync"
 )
 
 const (
@@ -15,22 +16,59 @@ const (
 )
 
 // source is one file tree tests are read from: the user's repository (or a
-// folder outside it) or the built-in library.
+// folder outside it) or the built-in library. Files are read from fsys; root
+// is the repository root inside it (where lib/ lives and initiatives find
+// their policies), and paths under root are shown as prefix + relative path.
 type source struct {
 	id     string
 	fsys   fs.FS
-	prefix string // prepended to paths in output
+	root   string
+	prefix string
 	paths  []string
+
+	subOnce sync.Once
+	sub     fs.FS
+}
+
+// rel returns p relative to the repository root, if p is inside it.
+func (s *source) rel(p string) (string, bool) {
+	if s.root == "." {
+		return p, true
+	}
+	if p == s.root {
+		return ".", true
+	}
+	if rest, ok := strings.CutPrefix(p, s.root+"/"); ok {
+		return rest, true
+	}
+	return "", false
+}
+
+// repoFS is the repository root as a tree of its own.
+func (s *source) repoFS() fs.FS {
+	s.subOnce.Do(func() {
+		s.sub = s.fsys
+		if s.root != "." {
+			if sub, err := fs.Sub(s.fsys, s.root); err == nil {
+				s.sub = sub
+			}
+		}
+	})
+	return s.sub
 }
 
 func (s *source) display(p string) string {
-	if p == "." || p == "" {
+	rel, ok := s.rel(p)
+	if !ok {
+		return "/" + p
+	}
+	if rel == "." {
 		if s.prefix == "" {
 			return "."
 		}
 		return strings.TrimSuffix(s.prefix, "/")
 	}
-	return s.prefix + p
+	return s.prefix + rel
 }
 
 // found is everything discovery turned up, deduplicated and sorted.

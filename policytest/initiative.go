@@ -126,7 +126,7 @@ func (r *runner) builder(src *source) (*compile.Builder, error) {
 	if b, ok := r.builders[src]; ok {
 		return b, nil
 	}
-	b, err := compile.NewBuilder(src.fsys, ".", r.opts.Compile)
+	b, err := compile.NewBuilder(src.repoFS(), ".", r.opts.Compile)
 	if err != nil {
 		return nil, err
 	}
@@ -138,6 +138,13 @@ func (r *runner) loadInitiative(ctx context.Context, env *initiativeEnv, src *so
 	b, err := r.builder(src)
 	if err != nil {
 		return err
+	}
+	if !builtin {
+		rel, ok := src.rel(file)
+		if !ok {
+			return fmt.Errorf("%s is outside the repository root %s", src.display(file), src.display(src.root))
+		}
+		file = rel
 	}
 	// A builder keeps caches; builds through it take turns.
 	r.buildMu.Lock()
@@ -520,12 +527,21 @@ func (ir *initiativeRunner) runCase(ctx context.Context, env *initiativeEnv, eng
 			}
 			continue
 		}
+		mismatch := false
 		for _, o := range outcomeOrder {
 			exp, checked := want.outcomes[o]
 			if !checked || equalStrings(exp, got[o]) {
 				continue
 			}
+			mismatch = true
 			problems = append(problems, fmt.Sprintf("%sexpected %s by %s, got %s by %s", label, o, listOrNone(exp), o, listOrNone(got[o])))
+		}
+		if mismatch {
+			outcome := describeOutcomes(got)
+			if outcome == "" {
+				outcome = "allowed"
+			}
+			problems = append(problems, label+"outcome: "+outcome)
 		}
 		for _, re := range res0 {
 			found := false

@@ -40,6 +40,7 @@ import (
 	"context"
 	"fmt"
 	"io/fs"
+	"path"
 	"regexp"
 	"runtime"
 	"strconv"
@@ -72,10 +73,14 @@ type Options struct {
 	UnitTimeout time.Duration
 }
 
-// Source is a file tree with the paths to test in it. Prefix is prepended to
-// paths in results (for trees other than the working directory).
+// Source is a file tree with the paths to test in it. Root is the repository
+// root inside FS ("" or "." for FS itself): shared Rego is read from its lib/
+// folder and initiatives find their policies under it. Paths under Root are
+// shown in results as Prefix followed by the path relative to Root; other
+// paths are shown as "/" + path.
 type Source struct {
 	FS     fs.FS
+	Root   string
 	Paths  []string
 	Prefix string
 }
@@ -96,17 +101,26 @@ const LibraryPrefix = "library:"
 // RunSources is Run over several trees at once, sharing one template cache
 // and one worker pool.
 func RunSources(ctx context.Context, sources []Source, opts Options) (*Report, error) {
-	start := time.Now()
 	r, err := newRunner(opts)
 	if err != nil {
 		return nil, err
 	}
+	return r.run(ctx, sources)
+}
+
+func (r *runner) run(ctx context.Context, sources []Source) (*Report, error) {
+	start := time.Now()
+	opts := r.opts
 	var srcs []*source
 	for i, s := range sources {
 		if len(s.Paths) == 0 {
 			continue
 		}
-		srcs = append(srcs, &source{id: strconv.Itoa(i), fsys: s.FS, prefix: s.Prefix, paths: s.Paths})
+		root := path.Clean(s.Root)
+		if s.Root == "" {
+			root = "."
+		}
+		srcs = append(srcs, &source{id: strconv.Itoa(i), fsys: s.FS, root: root, prefix: s.Prefix, paths: s.Paths})
 	}
 	if opts.Library {
 		srcs = append(srcs, r.builtinLib)
@@ -206,7 +220,7 @@ func newRunner(opts Options) (*runner, error) {
 		libs:        map[*source]*libSet{},
 		inits:       map[string]*initiativeEnv{},
 		builders:    map[*source]*compile.Builder{},
-		builtinLib:  &source{id: "library", fsys: library.FS(), prefix: LibraryPrefix, paths: []string{"."}},
+		builtinLib:  &source{id: "library", fsys: library.FS(), root: ".", prefix: LibraryPrefix, paths: []string{"."}},
 	}
 	if opts.Run != "" {
 		re, err := regexp.Compile(opts.Run)

@@ -6,6 +6,7 @@ import (
 	"io/fs"
 	"path"
 	"sync"
+	"sync/atomic"
 
 	"github.com/open-policy-agent/frameworks/constraint/pkg/core/templates"
 
@@ -23,6 +24,8 @@ type templateCache struct {
 
 	mu      sync.Mutex
 	entries map[string]*templateEntry
+
+	compiles atomic.Int64 // templates compiled into engines, for tests
 }
 
 type templateEntry struct {
@@ -91,25 +94,38 @@ func (c *templateCache) entry(ref templateRef) *templateEntry {
 func loadTemplate(ref templateRef) (*templates.ConstraintTemplate, error) {
 	display := ref.src.display(ref.path)
 	if ref.policy {
-		data, err := compile.RenderPolicyTemplate(ref.src.fsys, ref.path)
-		if err != nil {
-			return nil, &InputError{File: display, Msg: "render policy template: " + err.Error()}
+		// Rendered within the repository root, so that its lib/ is linked; a
+		// policy outside the root is rendered on its own.
+		if rel, ok := ref.src.rel(ref.path); ok {
+			return renderPolicy(display, ref.src.repoFS(), rel)
 		}
-		obj, err := parseObjects(display, data)
-		if err != nil {
-			return nil, err
-		}
-		ct, err := engine.ParseTemplate(obj[0])
+		sub, err := fs.Sub(ref.src.fsys, ref.path)
 		if err != nil {
 			return nil, &InputError{File: display, Msg: err.Error()}
 		}
-		return ct, nil
+		return renderPolicy(display, sub, ".")
 	}
 	obj, err := readFirstObject(ref.src.fsys, ref.path)
 	if err != nil {
 		return nil, asInputError(display, err)
 	}
 	ct, err := engine.ParseTemplate(obj)
+	if err != nil {
+		return nil, &InputError{File: display, Msg: err.Error()}
+	}
+	return ct, nil
+}
+
+func renderPolicy(display string, fsys fs.FS, dir string) (*templates.ConstraintTemplate, error) {
+	data, err := compile.RenderPolicyTemplate(fsys, dir)
+	if err != nil {
+		return nil, &InputError{File: display, Msg: "render policy template: " + err.Error()}
+	}
+	objs, err := parseObjects(display, data)
+	if err != nil {
+		return nil, err
+	}
+	ct, err := engine.ParseTemplate(objs[0])
 	if err != nil {
 		return nil, &InputError{File: display, Msg: err.Error()}
 	}
@@ -136,6 +152,7 @@ func (c *templateCache) acquire(ctx context.Context, e *templateEntry) (*engine.
 	if err != nil {
 		return nil, err
 	}
+	c.compiles.Add(1)
 	// The framework keeps the template it is given; each engine gets its own.
 	if err := eng.AddParsedTemplate(ctx, e.ct.DeepCopy()); err != nil {
 		e.mu.Lock()

@@ -107,10 +107,11 @@ func (r *runner) loadLibs(src *source) ([]*regoFile, error) {
 	}
 	r.libsMu.Unlock()
 	ls.once.Do(func() {
-		if info, err := fs.Stat(src.fsys, "lib"); err != nil || !info.IsDir() {
+		lib := path.Join(src.root, "lib")
+		if info, err := fs.Stat(src.fsys, lib); err != nil || !info.IsDir() {
 			return
 		}
-		files, err := readRegoDir(src, "lib")
+		files, err := readRegoDir(src, lib)
 		if err != nil {
 			ls.err = err
 			return
@@ -237,6 +238,11 @@ func coverageOf(group string, rep cover.Report, modules map[string]*ast.Module) 
 		if fr := rep.Files[n]; fr != nil {
 			fc.Covered, fc.Total = fr.CoveredLines, fr.CoveredLines+fr.NotCoveredLines
 			for _, rg := range fr.NotCovered {
+				// Adjacent lines read better as one range.
+				if n := len(fc.Uncovered); n > 0 && rg.Start.Row <= fc.Uncovered[n-1].End+1 {
+					fc.Uncovered[n-1].End = max(fc.Uncovered[n-1].End, rg.End.Row)
+					continue
+				}
 				fc.Uncovered = append(fc.Uncovered, LineRange{Start: rg.Start.Row, End: rg.End.Row})
 			}
 		}

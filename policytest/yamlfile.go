@@ -90,7 +90,7 @@ func yamlErr(file string, err error) *InputError {
 
 // unknownField rewrites yaml.v3's "field x not found in type pkg.T" into
 // words a suite author understands.
-var unknownField = regexp.MustCompile(`field (\S+) not found in type \S*?\.?(\w+)`)
+var unknownField = regexp.MustCompile(`field (\S+) not found in type (?:\S+\.)?(\w+)`)
 
 func friendlyYAMLMsg(msg string) string {
 	return unknownField.ReplaceAllString(msg, `unknown field "$1" in $2`)

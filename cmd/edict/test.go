@@ -44,10 +44,11 @@ func newTestCmd() *cobra.Command {
     the resolved initiative deny, warn or audit each object.
 
 Folders are walked recursively; hidden folders and folders named testdata
-below a PATH are skipped (name them directly to test them). The repository
-root (--root, default the current folder) is where a lib/ folder of shared
-Rego is read from. --library tests the built-in library; given alone it
-tests only the library.
+below a PATH are skipped (name them directly to test them). As for build, a
+folder PATH is a repository root: shared Rego is read from its lib/ folder
+and its initiatives find their policies under it. --root sets one root for
+every PATH instead (files are always read relative to the current folder).
+--library tests the built-in library; given alone it tests only the library.
 
 Exit code: 0 when everything passes, 1 when a test fails (or coverage is
 below --coverage-min), 2 when an input is bad (missing file, invalid YAML,
@@ -71,7 +72,7 @@ unknown field, template that does not compile); other tests still run.`,
 	f := cmd.Flags()
 	f.StringVar(&o.format, "format", "text", "output format: text, json or junit")
 	f.StringVar(&o.run, "run", "", "only run tests whose full name (group/test/case) matches this regular expression")
-	f.StringVar(&o.root, "root", ".", "repository root: its lib/ folder holds shared Rego")
+	f.StringVar(&o.root, "root", ".", "one repository root for every PATH (default: each folder PATH is its own root)")
 	f.Float64Var(&o.coverageMin, "coverage-min", 0, "fail when a folder's Rego line coverage is below this percentage")
 	f.BoolVar(&o.coverageReport, "coverage-report", false, "list uncovered Rego lines")
 	f.BoolVar(&o.library, "library", false, "also test the built-in library")
@@ -93,7 +94,7 @@ func runTest(cmd *cobra.Command, o testOptions, args []string) error {
 	if len(args) == 0 && !o.library {
 		args = []string{"."}
 	}
-	sources, err := testSources(o.root, args)
+	sources, err := testSources(o.root, cmd.Flags().Changed("root"), args)
 	if err != nil {
 		return withExit(ExitUsage, err)
 	}
@@ -131,10 +132,24 @@ func runTest(cmd *cobra.Command, o testOptions, args []string) error {
 	return nil
 }
 
-// testSources maps command-line paths onto file trees: paths inside root
-// share one tree (so that root's lib/ applies); a path outside it is read
-// from the file system root, with suites' relative paths still working.
-func testSources(root string, args []string) ([]policytest.Source, error) {
+// testSources maps command-line paths onto file trees. Files are read
+// through the file system root, as gator does, so suites may reach files
+// outside the folder given. As for build, a folder given on the command line
+// is a repository root of its own (its lib/ folder holds shared Rego, its
+// initiatives find their policies under it); files belong to --root (default
+// the current folder). With --root, every path belongs to that one root.
+func testSources(root string, rootSet bool, args []string) ([]policytest.Source, error) {
+	fsys := os.DirFS(string(filepath.Separator))
+	inFS := func(abs string) (string, error) {
+		if filepath.VolumeName(abs) != "" {
+			return "", errors.New(abs + ": paths on other volumes are not supported")
+		}
+		p := strings.TrimPrefix(filepath.ToSlash(abs), "/")
+		if p == "" {
+			p = "."
+		}
+		return p, nil
+	}
 	absRoot, err := filepath.Abs(root)
 	if err != nil {
 		return nil, err
@@ -142,22 +157,30 @@ func testSources(root string, args []string) ([]policytest.Source, error) {
 	if info, err := os.Stat(absRoot); err != nil || !info.IsDir() {
 		return nil, fmt.Errorf("--root %s: not a folder", root)
 	}
-	inside := policytest.Source{FS: os.DirFS(absRoot)}
-	outside := policytest.Source{FS: os.DirFS(string(filepath.Separator)), Prefix: "/"}
+	rootPath, err := inFS(absRoot)
+	if err != nil {
+		return nil, err
+	}
+	prefix := ""
+	if cwd, err := os.Getwd(); err != nil || filepath.Clean(cwd) != absRoot {
+		prefix = filepath.ToSlash(filepath.Clean(root)) + "/"
+	}
+	main := policytest.Source{FS: fsys, Root: rootPath, Prefix: prefix}
+	var sources []policytest.Source
 	for _, a := range args {
 		abs, err := filepath.Abs(a)
 		if err != nil {
 			return nil, err
 		}
-		rel, err := filepath.Rel(absRoot, abs)
-		if err == nil && rel != ".." && !strings.HasPrefix(rel, ".."+string(filepath.Separator)) {
-			inside.Paths = append(inside.Paths, filepath.ToSlash(rel))
+		p, err := inFS(abs)
+		if err != nil {
+			return nil, err
+		}
+		if info, err := os.Stat(abs); !rootSet && err == nil && info.IsDir() && abs != absRoot {
+			sources = append(sources, policytest.Source{FS: fsys, Root: p, Paths: []string{p}, Prefix: filepath.ToSlash(filepath.Clean(a)) + "/"})
 			continue
 		}
-		if filepath.VolumeName(abs) != "" {
-			return nil, errors.New(a + ": paths outside --root must be on the same volume")
-		}
-		outside.Paths = append(outside.Paths, filepath.ToSlash(strings.TrimPrefix(abs, string(filepath.Separator))))
+		main.Paths = append(main.Paths, p)
 	}
-	return []policytest.Source{inside, outside}, nil
+	return append(sources, main), nil
 }

@@ -1,0 +1,87 @@
+package main
+
+import (
+	"bytes"
+	"encoding/json"
+	"encoding/xml"
+	"strings"
+	"testing"
+)
+
+const testdata = "../../policytest/testdata/"
+
+// execEdict runs the CLI in-process and returns stdout, stderr and the exit code.
+func execEdict(args ...string) (string, string, int) {
+	cmd := newRootCmd()
+	var out, errb bytes.Buffer
+	cmd.SetOut(&out)
+	cmd.SetErr(&errb)
+	cmd.SetArgs(args)
+	err := cmd.Execute()
+	if err != nil {
+		errb.WriteString(err.Error())
+	}
+	return out.String(), errb.String(), exitCode(err)
+}
+
+func TestTestCommandExitCodes(t *testing.T) {
+	tests := []struct {
+		name    string
+		args    []string
+		code    int
+		lastOut string // the closing line of text output
+		stderr  string
+	}{
+		{"passing suites", []string{"test", testdata + "gator"}, ExitOK, "34 passed, 0 failed", ""},
+		{"failing suites", []string{"test", testdata + "failing"}, ExitFailure, "1 passed, 6 failed", "6 of 7 test(s) failed"},
+		{"bad input", []string{"test", testdata + "bad"}, ExitUsage, "2 passed, 11 failed", "bad input"},
+		{"folder is a root with its lib", []string{"test", testdata + "repo", "--run", "repo/(lib|policies)/"}, ExitOK, "8 passed, 0 failed", ""},
+		{"initiative tests", []string{"test", testdata + "repo/tests/prod_test.yaml", "--root", testdata + "repo"}, ExitOK, "6 passed, 0 failed", ""},
+		{"coverage gate", []string{"test", testdata + "repo/policies", "--root", testdata + "repo", "--coverage-min", "90"}, ExitFailure, "5 passed, 1 failed", ""},
+		{"missing path", []string{"test", testdata + "nope"}, ExitUsage, "0 passed, 1 failed", ""},
+		{"bad format", []string{"test", "--format", "xml", testdata + "gator"}, ExitUsage, "", "--format"},
+		{"bad run expression", []string{"test", "--run", "(", testdata + "gator"}, ExitUsage, "", "--run"},
+		{"bad coverage minimum", []string{"test", "--coverage-min", "101", testdata + "gator"}, ExitUsage, "", "--coverage-min"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			out, errOut, code := execEdict(tt.args...)
+			if code != tt.code {
+				t.Fatalf("exit %d, want %d\nstdout:\n%s\nstderr:\n%s", code, tt.code, out, errOut)
+			}
+			lines := strings.Split(strings.TrimRight(out, "\n"), "\n")
+			if tt.lastOut != "" && lines[len(lines)-1] != tt.lastOut {
+				t.Errorf("closing line %q, want %q\n%s", lines[len(lines)-1], tt.lastOut, out)
+			}
+			if !strings.Contains(errOut, tt.stderr) {
+				t.Errorf("stderr %q lacks %q", errOut, tt.stderr)
+			}
+		})
+	}
+}
+
+func TestTestCommandFormats(t *testing.T) {
+	out, _, code := execEdict("test", "--format", "json", testdata+"failing")
+	var rep struct {
+		Passed, Failed int
+		Results        []struct{ Status, Group, Name string }
+	}
+	if err := json.Unmarshal([]byte(out), &rep); err != nil || code != ExitFailure || rep.Passed != 1 || rep.Failed != 6 || len(rep.Results) != 7 {
+		t.Errorf("json: exit %d, %+v, %v\n%s", code, rep, err, out)
+	}
+	out, _, code = execEdict("test", "--format", "junit", testdata+"failing")
+	var suites struct {
+		XMLName  xml.Name `xml:"testsuites"`
+		Tests    int      `xml:"tests,attr"`
+		Failures int      `xml:"failures,attr"`
+	}
+	if err := xml.Unmarshal([]byte(out), &suites); err != nil || code != ExitFailure || suites.Tests != 7 || suites.Failures != 6 {
+		t.Errorf("junit: exit %d, %+v, %v\n%s", code, suites, err, out)
+	}
+	out, _, _ = execEdict("test", "-v", "--coverage-report", "--root", testdata+"repo", testdata+"repo/policies")
+	for _, want := range []string{"ok    ", "uncovered lines 13-15", "62.5% (5/8 lines)"} {
+		if !strings.Contains(out, want) {
+			t.Errorf("verbose text lacks %q:\n%s", want, out)
+		}
+	}
+}
