@@ -31,8 +31,8 @@ lint:
 # both to an OCI image layout folder (no registry needed).
 demo: build
 	$(BIN) build pod-security-baseline examples/contoso -o $(DIST) --test
-	$(BIN) push $(DIST)/pod-security-baseline $(DIST)/oci-layout --output json
-	$(BIN) push $(DIST)/contoso-prod $(DIST)/oci-layout --output json
+	$(BIN) push $(DIST)/pod-security-baseline --output json
+	$(BIN) push $(DIST)/contoso-prod --output json
 
 # End-to-end: a real registry (Debian's docker-registry), the cosign CLI and
 # Flux's own pull code. .ci/e2e-setup.sh installs the first two.

@@ -74,7 +74,7 @@ earlier bundle untouched.`,
 
 // buildTarget is one initiative to build: a file inside a repository root.
 type buildTarget struct {
-	root string // folder on disk
+	root string // folder on disk; "" for a built-in initiative built alone
 	file string // slash path relative to root; "builtin:<name>" for built-ins
 }
 
@@ -121,7 +121,11 @@ func runBuild(cmd *cobra.Command, o buildOptions, args []string) error {
 	for _, t := range targets {
 		b, ok := builders[t.root]
 		if !ok {
-			b, err = compile.NewBuilder(os.DirFS(t.root), ".", compile.Options{})
+			var repo fs.FS
+			if t.root != "" {
+				repo = os.DirFS(t.root)
+			}
+			b, err = compile.NewBuilder(repo, ".", compile.Options{})
 			if err != nil {
 				return err
 			}
@@ -241,11 +245,9 @@ func findTargets(args []string, root string) ([]buildTarget, error) {
 			targets = append(targets, buildTarget{root: r, file: rel})
 		default:
 			if isBuiltinInitiative(arg) {
-				r := root
-				if r == "" {
-					r = "."
-				}
-				targets = append(targets, buildTarget{root: r, file: "builtin:" + arg})
+				// A built-in uses built-in policies only, unless --root names
+				// a repository whose policies it should see.
+				targets = append(targets, buildTarget{root: root, file: "builtin:" + arg})
 				continue
 			}
 			hint := ""

@@ -28,7 +28,9 @@ func runPreBuildTests(cmd *cobra.Command, targets []buildTarget) error {
 	for _, t := range targets {
 		if strings.HasPrefix(t.file, "builtin:") {
 			library = true
-			continue
+			if t.root == "" {
+				continue
+			}
 		}
 		if !roots[t.root] {
 			roots[t.root] = true
