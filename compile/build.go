@@ -9,6 +9,7 @@ import (
 	"path"
 	"sort"
 	"strings"
+	"sync"
 
 	"sigs.k8s.io/yaml"
 
@@ -23,6 +24,12 @@ type Builder struct {
 	cat  *Catalog
 	opts Options
 	gk   gatekeeperCheck
+	// templates caches rendered ConstraintTemplates by policy name: a
+	// template is the same in every initiative that uses its policy.
+	templates map[string][]byte
+	// mu serialises builds: the caches above are shared, and test runners
+	// may build initiatives from several goroutines.
+	mu sync.Mutex
 }
 
 // NewBuilder loads the catalog of repo (policies under root plus built-ins).
@@ -57,6 +64,8 @@ func (b *Builder) Build(ctx context.Context, file string) (*Output, error) {
 }
 
 func (b *Builder) buildChain(ctx context.Context, chain []*Initiative) (*Output, error) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
 	plan, err := resolveChain(chain, b.cat, b.opts)
 	if err != nil {
 		return nil, err
@@ -146,9 +155,16 @@ func (b *Builder) render(plan *Plan) (*Output, error) {
 	}
 	for _, pname := range sortedKeys(usedPolicies) {
 		cp, _ := b.cat.Compile(pname)
-		data, err := RenderTemplate(cp)
-		if err != nil {
-			return nil, fmt.Errorf("render template %s: %w", cp.TemplateName(), err)
+		data, ok := b.templates[pname]
+		if !ok {
+			var err error
+			if data, err = RenderTemplate(cp); err != nil {
+				return nil, fmt.Errorf("render template %s: %w", cp.TemplateName(), err)
+			}
+			if b.templates == nil {
+				b.templates = map[string][]byte{}
+			}
+			b.templates[pname] = data
 		}
 		file := "templates/" + cp.TemplateName() + ".yaml"
 		out.Files[file] = data
