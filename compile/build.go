@@ -148,10 +148,7 @@ func (b *Builder) render(plan *Plan) (*Output, error) {
 	}
 	inputs := map[string][]byte{}
 	for _, ci := range plan.Chain {
-		if ci.doc != nil {
-			data, _ := b.sourceBytes(ci)
-			inputs[ci.File] = data
-		}
+		inputs[ci.File] = ci.raw
 	}
 	for _, pname := range sortedKeys(usedPolicies) {
 		cp, _ := b.cat.Compile(pname)
@@ -214,13 +211,6 @@ func (b *Builder) render(plan *Plan) (*Output, error) {
 	}
 	sort.Slice(out.Policies, func(i, j int) bool { return out.Policies[i].Ref < out.Policies[j].Ref })
 	return out, nil
-}
-
-func (b *Builder) sourceBytes(in *Initiative) ([]byte, error) {
-	if in.BuiltIn {
-		return nil, nil
-	}
-	return fs.ReadFile(b.repo, in.File)
 }
 
 func isBuiltinLib(l *Lib) bool {

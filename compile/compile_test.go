@@ -208,6 +208,19 @@ func TestBuildIsDeterministic(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	const emptySHA = "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855"
+	paths := map[string]bool{}
+	for _, in := range first.Inputs {
+		paths[in.Path] = true
+		if in.SHA256 == emptySHA {
+			t.Errorf("input %s hashed as empty", in.Path)
+		}
+	}
+	for _, want := range []string{"i.yaml", "policies/demo-labels/policy.yaml", "policies/demo-labels/policy.rego", "lib/demo.rego"} {
+		if !paths[want] {
+			t.Errorf("inputs lack %s: %v", want, first.Inputs)
+		}
+	}
 	for i := 0; i < 5; i++ {
 		again, err := build(t, fsys, "i.yaml")
 		if err != nil {

@@ -158,6 +158,7 @@ func LoadInitiative(fsys fs.FS, file string) (*Initiative, error) {
 		return nil, err
 	}
 	in.doc = d
+	in.raw = data
 	return in, nil
 }
 

@@ -81,6 +81,7 @@ type Initiative struct {
 	// File is the path the initiative was loaded from; BuiltIn marks embedded ones.
 	File    string `json:"-"`
 	BuiltIn bool   `json:"-"`
+	raw     []byte // the file as read, for input hashes
 	doc     *document
 }
 
