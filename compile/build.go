@@ -289,3 +289,26 @@ func (b *Builder) BuildBuiltin(ctx context.Context, name string) (*Output, error
 	}
 	return b.buildChain(ctx, chain)
 }
+
+// CheckCollisions reports constraints that two outputs would both create in
+// one cluster: initiative contoso-prod with reference x and initiative
+// contoso with reference prod-x both render contoso-prod-x.
+func CheckCollisions(outputs []*Output) error {
+	owner := map[string]string{}
+	var errs ErrorList
+	for _, out := range outputs {
+		for _, p := range out.Policies {
+			if p.Constraint == "" {
+				continue
+			}
+			key := p.Template + "/" + p.Constraint
+			who := out.Name + " reference " + p.Ref
+			if prev, dup := owner[key]; dup {
+				errs = append(errs, &Error{File: out.Name, Field: "spec.policies." + p.Ref, Msg: fmt.Sprintf("constraint %s (%s) is also rendered by %s; both cannot be synced to one cluster", p.Constraint, p.Template, prev), Hint: "rename one of the references or initiatives"})
+				continue
+			}
+			owner[key] = who
+		}
+	}
+	return errs.Err()
+}

@@ -318,3 +318,25 @@ func TestDuplicateConstraintName(t *testing.T) {
 		t.Fatalf("want a duplicate policy error, got %v", err)
 	}
 }
+
+func TestConstraintNameCollisionAcrossInitiatives(t *testing.T) {
+	fsys := repo(map[string]string{
+		"a.yaml": "apiVersion: edict.dev/v1alpha1\nkind: Initiative\nmetadata: {name: team-prod}\nspec:\n  version: 1.0.0\n  policies:\n    x: {policy: demo-labels}\n",
+		"b.yaml": "apiVersion: edict.dev/v1alpha1\nkind: Initiative\nmetadata: {name: team}\nspec:\n  version: 1.0.0\n  policies:\n    prod-x: {policy: demo-labels}\n",
+	})
+	a, err := build(t, fsys, "a.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, err := build(t, fsys, "b.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	err = CheckCollisions([]*Output{a, b})
+	if err == nil || !IsInputError(err) || !strings.Contains(err.Error(), "constraint team-prod-x (demolabels) is also rendered by team-prod reference x") {
+		t.Fatalf("want a collision error, got %v", err)
+	}
+	if err := CheckCollisions([]*Output{a}); err != nil {
+		t.Fatalf("one output collides with itself: %v", err)
+	}
+}

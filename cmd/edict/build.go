@@ -147,6 +147,10 @@ func runBuild(cmd *cobra.Command, o buildOptions, args []string) error {
 		outputs = append(outputs, out)
 	}
 
+	if err := compile.CheckCollisions(outputs); err != nil {
+		return err
+	}
+
 	var results []buildResult
 	for _, out := range outputs {
 		dir := filepath.Join(o.outDir, out.Name)
