@@ -304,9 +304,9 @@ func TestBadInput(t *testing.T) {
 	}
 }
 
-func TestDuplicateConstraintName(t *testing.T) {
-	// Two references whose shortened names collide cannot happen by accident
-	// with the hash suffix; a repository policy named like a built-in can.
+// TestDuplicatePolicyName: two policy folders with one name would make
+// references ambiguous.
+func TestDuplicatePolicyName(t *testing.T) {
 	_, err := build(t, repo(map[string]string{
 		"i.yaml":                        initiative("  policies:\n    demo-labels: {}\n"),
 		"other/demo-labels/policy.yaml": demoPolicy,
