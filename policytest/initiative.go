@@ -428,7 +428,7 @@ func schemaLeaves(ve *jsonschema.ValidationError) []*jsonschema.ValidationError 
 func (ir *initiativeRunner) objects(src any) ([]*unstructured.Unstructured, error) {
 	if p, ok := src.(string); ok {
 		full := path.Join(path.Dir(ir.file), p)
-		objs, err := readObjects(ir.src.fsys, full)
+		objs, err := ir.r.objects(ir.src, full)
 		if err != nil {
 			return nil, fmt.Errorf("%s: %s", ir.src.display(full), pathErrMsg(err))
 		}

@@ -201,6 +201,7 @@ type runner struct {
 	unitTimeout time.Duration
 	engineOpts  []engine.Option
 	templates   *templateCache
+	files       objectCache
 	builtinLib  *source
 
 	libsMu sync.Mutex

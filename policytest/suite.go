@@ -256,7 +256,7 @@ func (sr *suiteRunner) runTest(ctx context.Context, i int, t *suiteTest) {
 		inputErr(err, lineOf(sr.node, "tests", i, "constraint"))
 		return
 	}
-	cobj, err := readFirstObject(sr.src.fsys, cp)
+	cobj, err := sr.r.firstObject(sr.src, cp)
 	if err != nil {
 		inputErr(&InputError{File: sr.group, Line: lineOf(sr.node, "tests", i, "constraint"), Msg: "constraint " + sr.src.display(cp) + ": " + pathErrMsg(err)}, 0)
 		return
@@ -297,7 +297,7 @@ func (sr *suiteRunner) runTest(ctx context.Context, i int, t *suiteTest) {
 		ep, err := sr.resolve(t.Expansion)
 		if err == nil {
 			var objs []*unstructured.Unstructured
-			if objs, err = readObjects(sr.src.fsys, ep); err == nil {
+			if objs, err = sr.r.objects(sr.src, ep); err == nil {
 				err = eng.SetExpansion(objs)
 				defer func() { _ = eng.SetExpansion(nil) }()
 			}
@@ -355,7 +355,7 @@ func (sr *suiteRunner) runCase(ctx context.Context, eng *engine.Engine, i, j int
 	if err != nil {
 		return bad(err.Error(), "object"), ok
 	}
-	objs, err := readObjects(sr.src.fsys, op)
+	objs, err := sr.r.objects(sr.src, op)
 	if err != nil {
 		return bad("object "+sr.src.display(op)+": "+pathErrMsg(err), "object"), ok
 	}
@@ -375,7 +375,7 @@ func (sr *suiteRunner) runCase(ctx context.Context, eng *engine.Engine, i, j int
 		if err != nil {
 			return bad(err.Error(), "inventory", k), ok
 		}
-		objs, err := readObjects(sr.src.fsys, ip)
+		objs, err := sr.r.objects(sr.src, ip)
 		if err != nil {
 			return bad("inventory "+sr.src.display(ip)+": "+pathErrMsg(err), "inventory", k), ok
 		}

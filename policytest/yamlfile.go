@@ -105,12 +105,52 @@ type header struct {
 // peekHeader reads apiVersion and kind of the first document of data; ok is
 // false when data is not YAML or has no mapping at the top.
 func peekHeader(data []byte) (header, bool) {
+	if h, ok := scanHeader(data); ok {
+		return h, true
+	}
 	var h header
 	if err := yaml.Unmarshal(data, &h); err != nil {
 		// Fields of the wrong type (a list under kind) are not our documents.
 		return h, false
 	}
 	return h, true
+}
+
+// scanHeader finds top-level "apiVersion:" and "kind:" lines of the first
+// document without parsing it: discovery looks at every YAML file of a
+// repository, and a full parse of each one costs more than the tests. Any
+// other layout (JSON, quoted keys, anchors) falls back to the parser.
+func scanHeader(data []byte) (header, bool) {
+	var h header
+	var gotAPI, gotKind bool
+	for len(data) > 0 {
+		line := data
+		if i := bytes.IndexByte(data, '\n'); i >= 0 {
+			line, data = data[:i], data[i+1:]
+		} else {
+			data = nil
+		}
+		line = bytes.TrimRight(line, "\r")
+		if bytes.HasPrefix(line, []byte("---")) && (gotAPI || gotKind) {
+			break
+		}
+		if k, v, ok := bytes.Cut(line, []byte(":")); ok && len(k) > 0 && k[0] != ' ' && k[0] != '\t' {
+			v = bytes.TrimSpace(v)
+			if len(v) == 0 || bytes.ContainsAny(v, "&*!|>{[#'\"") {
+				if string(k) == "apiVersion" || string(k) == "kind" {
+					return header{}, false
+				}
+				continue
+			}
+			switch string(k) {
+			case "apiVersion":
+				h.APIVersion, gotAPI = string(v), true
+			case "kind":
+				h.Kind, gotKind = string(v), true
+			}
+		}
+	}
+	return h, gotAPI && gotKind
 }
 
 // decodeStrict decodes the first YAML document of data into out, refusing
