@@ -72,4 +72,3 @@ func TestParseObjects(t *testing.T) {
 		})
 	}
 }
-
