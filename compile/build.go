@@ -246,9 +246,13 @@ func RenderPolicyTemplate(fsys fs.FS, dir string) ([]byte, error) {
 	if err != nil {
 		return nil, err
 	}
-	libs, err := loadLibs(library.FS(), "lib")
+	builtinLibs, err := loadBuiltinLibs()
 	if err != nil {
 		return nil, err
+	}
+	libs := make(map[string]*Lib, len(builtinLibs))
+	for k, v := range builtinLibs {
+		libs[k] = v
 	}
 	builtin := isBuiltinFS(fsys)
 	if !builtin {
@@ -267,6 +271,19 @@ func RenderPolicyTemplate(fsys fs.FS, dir string) ([]byte, error) {
 		return nil, err
 	}
 	return RenderTemplate(cp)
+}
+
+var (
+	builtinLibsOnce sync.Once
+	builtinLibs     map[string]*Lib
+	builtinLibsErr  error
+)
+
+// loadBuiltinLibs parses the built-in libraries once per process; test
+// runners render every library policy and would otherwise re-parse them each time.
+func loadBuiltinLibs() (map[string]*Lib, error) {
+	builtinLibsOnce.Do(func() { builtinLibs, builtinLibsErr = loadLibs(library.FS(), "lib") })
+	return builtinLibs, builtinLibsErr
 }
 
 func isBuiltinFS(fsys fs.FS) bool { return fsys == library.FS() }

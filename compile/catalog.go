@@ -1,6 +1,7 @@
 package compile
 
 import (
+	"bytes"
 	"errors"
 	"fmt"
 	"io/fs"
@@ -89,6 +90,11 @@ func (c *Catalog) add(fsys fs.FS, root string, builtIn bool) error {
 		}
 		p.BuiltIn = builtIn
 		if prev, dup := c.policies[p.Metadata.Name]; dup {
+			// An identical copy of a built-in (the edict source tree itself,
+			// or a vendored library) is that built-in, not a conflict.
+			if prev.BuiltIn && bytes.Equal(prev.raw, p.raw) && prev.Rego == p.Rego {
+				continue
+			}
 			where := prev.Dir
 			if prev.BuiltIn {
 				where = "the built-in library"

@@ -1,8 +1,11 @@
 package compile
 
 import (
+	"io/fs"
+
 	"context"
 	"errors"
+	"github.com/edict-policy/edict/library"
 	"strings"
 	"testing"
 	"testing/fstest"
@@ -338,5 +341,33 @@ func TestConstraintNameCollisionAcrossInitiatives(t *testing.T) {
 	}
 	if err := CheckCollisions([]*Output{a}); err != nil {
 		t.Fatalf("one output collides with itself: %v", err)
+	}
+}
+
+// TestIdenticalCopyOfBuiltin: the edict source tree, or a vendored library,
+// holds copies of built-in policies; identical copies are not conflicts,
+// while a changed copy under the same name is.
+func TestIdenticalCopyOfBuiltin(t *testing.T) {
+	y, err := fs.ReadFile(library.FS(), "pod-security/privileged-containers/policy.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	r, err := fs.ReadFile(library.FS(), "pod-security/privileged-containers/policy.rego")
+	if err != nil {
+		t.Fatal(err)
+	}
+	same := repo(map[string]string{
+		"vendor-lib/privileged-containers/policy.yaml": string(y),
+		"vendor-lib/privileged-containers/policy.rego": string(r),
+	})
+	if _, err := NewCatalog(same, "."); err != nil {
+		t.Fatalf("identical copy rejected: %v", err)
+	}
+	changed := repo(map[string]string{
+		"vendor-lib/privileged-containers/policy.yaml": string(y),
+		"vendor-lib/privileged-containers/policy.rego": string(r) + "\n# changed\n",
+	})
+	if _, err := NewCatalog(changed, "."); err == nil || !strings.Contains(err.Error(), "already defined in the built-in library") {
+		t.Fatalf("changed copy accepted: %v", err)
 	}
 }
