@@ -1,15 +1,15 @@
 package compile
 
 import (
-	"io/fs"
-
 	"context"
 	"errors"
-	"github.com/edict-policy/edict/library"
+	"io/fs"
 	"strings"
 	"testing"
 	"testing/fstest"
 	"time"
+
+	"github.com/edict-policy/edict/library"
 )
 
 // A small repository with one policy of its own, so these tests do not
