@@ -5,13 +5,18 @@ BIN       ?= bin/edict
 DIST      ?= dist
 BENCHOUT  ?= bench.txt
 
-.PHONY: build test bench benchcmp lint demo e2e fuzz golden clean
+.PHONY: build test policy-test bench benchcmp lint demo e2e fuzz golden clean
 
 build:
 	$(GO) build -o $(BIN) ./cmd/edict
 
 test:
 	$(GO) test ./...
+
+# edict's own test command over the built-in library, the built-in
+# initiatives' workload tests and the example, with a coverage gate.
+policy-test: build
+	$(BIN) test . initiatives/testdata --coverage-min 90
 
 # Benchmarks, 6 runs each so that benchstat can compare two result files:
 #   make bench BENCHOUT=old.txt; (change); make bench BENCHOUT=new.txt; make benchcmp
