@@ -611,36 +611,15 @@ func equalStrings(a, b []string) bool {
 	return true
 }
 
-// closest suggests the nearest known reference id.
+// closest suggests the nearest known reference id, with the compiler's
+// notion of "near" so that build and test hint alike.
 func closest(name string, known map[string]bool) string {
-	best, bestD := "", 4
+	names := make([]string, 0, len(known))
 	for k := range known {
-		if d := editDistance(name, k); d < bestD || (d == bestD && k < best) {
-			best, bestD = k, d
-		}
+		names = append(names, k)
 	}
-	if best == "" {
-		return ""
+	if hint := compile.Suggest(name, names); hint != "" {
+		return " (" + hint + ")"
 	}
-	return fmt.Sprintf(" (did you mean %q?)", best)
-}
-
-func editDistance(a, b string) int {
-	prev := make([]int, len(b)+1)
-	for j := range prev {
-		prev[j] = j
-	}
-	for i := 1; i <= len(a); i++ {
-		cur := make([]int, len(b)+1)
-		cur[0] = i
-		for j := 1; j <= len(b); j++ {
-			cost := 1
-			if a[i-1] == b[j-1] {
-				cost = 0
-			}
-			cur[j] = min(prev[j]+1, cur[j-1]+1, prev[j-1]+cost)
-		}
-		prev = cur
-	}
-	return prev[len(b)]
+	return ""
 }
