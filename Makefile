@@ -5,7 +5,7 @@ BIN       ?= bin/edict
 DIST      ?= dist
 BENCHOUT  ?= bench.txt
 
-.PHONY: build test policy-test bench benchcmp lint demo e2e fuzz golden clean
+.PHONY: build docs test policy-test bench benchcmp lint demo e2e fuzz golden clean
 
 build:
 	$(GO) build -o $(BIN) ./cmd/edict
@@ -49,6 +49,10 @@ e2e:
 fuzz:
 	$(GO) test ./compile -run '^$$' -fuzz FuzzLoadInitiative -fuzztime 30s
 	$(GO) test ./compile -run '^$$' -fuzz FuzzLoadPolicy -fuzztime 30s
+
+# Regenerate the markdown reference of the built-in library (docs/reference).
+docs:
+	$(GO) run ./cmd/edict docs
 
 # Regenerate golden files after an intended output change; review the diff.
 golden:

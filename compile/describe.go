@@ -156,17 +156,10 @@ func InitiativeMarkdown(in *Initiative, cat *Catalog) (string, error) {
 		}
 		fmt.Fprintf(&b, "| %s | %s | %s | %s |\n", r.Ref, r.Policy.Metadata.Name, r.Effect, strings.Join(params, "<br>"))
 	}
-	if ex := r0(plan); ex != "" {
-		fmt.Fprintf(&b, "\nExcluded namespaces: %s\n", ex)
+	if ex := in.Spec.Defaults.Match; ex != nil && len(ex.ExcludedNamespaces) > 0 {
+		fmt.Fprintf(&b, "\nExcluded namespaces (defaults): %s\n", strings.Join(ex.ExcludedNamespaces, ", "))
 	}
 	return b.String(), nil
-}
-
-func r0(plan *Plan) string {
-	if len(plan.Refs) == 0 {
-		return ""
-	}
-	return strings.Join(plan.Refs[0].Match.ExcludedNamespaces, ", ")
 }
 
 // StarterInitiative writes an initiative named name that extends the built-in
@@ -211,7 +204,9 @@ func StarterInitiative(name, from string, cat *Catalog) ([]byte, error) {
 		if r.Ref != r.Policy.Metadata.Name {
 			fmt.Fprintf(&b, "      policy: %s\n", r.Policy.Metadata.Name)
 		}
-		fmt.Fprintf(&b, "      effect: %s\n", r.Effect)
+		// Commented, so that defaults.effect still applies to it; uncomment to
+		// give this reference its own effect.
+		fmt.Fprintf(&b, "      # effect: %s\n", r.Effect)
 		props, _ := r.Policy.Spec.Parameters["properties"].(map[string]any)
 		keys := sortedKeys(props)
 		if len(keys) == 0 {

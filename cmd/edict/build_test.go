@@ -230,6 +230,26 @@ func TestInitStarterBuilds(t *testing.T) {
 	if _, stderr, code := runEdict(t, "", "build", dir, "-o", filepath.Join(dir, "dist")); code != 0 {
 		t.Fatalf("starter does not build: %s\n%s", stderr, text)
 	}
+	// Switching the defaults' effect must reach every reference.
+	denying := strings.Replace(string(text), "    # effect: deny\n", "    effect: deny\n", 1)
+	if denying == string(text) {
+		t.Fatalf("starter has no commented defaults effect:\n%s", text)
+	}
+	if err := os.WriteFile(file, []byte(denying), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	dist := filepath.Join(dir, "dist2")
+	if _, stderr, code := runEdict(t, "", "build", dir, "-o", dist); code != 0 {
+		t.Fatalf("starter with effect deny does not build: %s", stderr)
+	}
+	for name, data := range readTree(t, filepath.Join(dist, "team", "constraints")) {
+		if name != "kustomization.yaml" && !strings.Contains(string(data), "enforcementAction: deny") {
+			t.Errorf("%s is not deny after setting defaults.effect: deny", name)
+		}
+	}
+	if _, _, code := runEdict(t, "", "init", "team", "--from", "pod-security-baseline", "-f", file, "--force"); code != 0 {
+		t.Errorf("init --force: exit %d", code)
+	}
 	if _, _, code := runEdict(t, "", "init", "team", "--from", "pod-security-baseline", "-f", file); code != ExitUsage {
 		t.Errorf("overwriting without --force: exit %d, want 2", code)
 	}
