@@ -142,7 +142,11 @@ func TestPages(t *testing.T) {
 			"| [pod-security-restricted](../initiatives/pod-security-restricted.md) | `restricted-capabilities` | audit | `allowedCapabilities`: `[\"NET_BIND_SERVICE\"]`<br>`requiredDropCapabilities`: `[\"ALL\"]` |",
 			"```yaml\nspec:\n  policies:\n    allowed-capabilities:\n",
 		}},
-		{"policies/host-namespaces.md", []string{"| honours exclusions | none |", "## Parameters\n\nNone.\n"}},
+		{"policies/host-namespaces.md", []string{
+			"| honours exclusions | none |",
+			"| `allowHostNetwork` | boolean | `false` | Whether pods may set spec.hostNetwork=true.",
+			"| [azure-pod-security-baseline](../initiatives/azure-pod-security-baseline.md) | `host-namespaces` | audit | `allowHostNetwork`: `true` |",
+		}},
 		{"initiatives/pod-security-restricted.md", []string{
 			"| extends | [pod-security-baseline](pod-security-baseline.md) |",
 			"| references | 17 |",
@@ -212,6 +216,19 @@ spec:
       label: {type: string, default: team, description: "The label key."}
 `)},
 		"policies/team-label/policy.rego": {Data: []byte("package team\n\nviolation contains {\"msg\": \"no team\"} if {\n\tnot input.review.object.metadata.labels[input.parameters.label]\n}\n")},
+		// Every built-in policy takes parameters, so this one shows the page of a policy without any.
+		"policies/no-default-namespace/policy.yaml": {Data: []byte(`apiVersion: edict.dev/v1alpha1
+kind: Policy
+metadata:
+  name: no-default-namespace
+spec:
+  version: 1.0.0
+  title: Pods should not run in the default namespace
+  constraintKind: ContosoNoDefaultNamespace
+  match:
+    kinds: [{apiGroups: [""], kinds: [Pod]}]
+`)},
+		"policies/no-default-namespace/policy.rego": {Data: []byte("package nodefault\n\nviolation contains {\"msg\": \"default namespace\"} if {\n\tinput.review.object.metadata.namespace == \"default\"\n}\n")},
 	}
 	cat, err := compile.NewCatalog(repo, ".")
 	if err != nil {
@@ -231,6 +248,9 @@ spec:
 	}
 	if strings.Contains(page, "| source |") {
 		t.Error("a repository policy page claims a library source folder")
+	}
+	if page := string(files["policies/no-default-namespace.md"]); !strings.Contains(page, "## Parameters\n\nNone.\n") {
+		t.Errorf("the page of a policy without parameters does not say so:\n%s", page)
 	}
 	index := string(files[docs.Index])
 	if !strings.Contains(index, "### Repository policies\n") || !strings.Contains(index, `| Namespaces must name \| their team |`) {

@@ -2,7 +2,9 @@ package edict.host_namespaces_test
 
 import data.edict.host_namespaces
 
-review(spec) := {"review": {"object": {"kind": "Pod", "metadata": {"name": "web"}, "spec": spec}}, "parameters": {}}
+review(spec) := review_with(spec, {})
+
+review_with(spec, params) := {"review": {"object": {"kind": "Pod", "metadata": {"name": "web"}, "spec": spec}}, "parameters": params}
 
 test_each_namespace if {
 	every field in ["hostNetwork", "hostPID", "hostIPC"] {
@@ -33,4 +35,16 @@ test_false_and_unset_allowed if {
 
 test_windows_pods_checked if {
 	count(host_namespaces.violation) == 1 with input as review({"os": {"name": "windows"}, "hostNetwork": true})
+}
+
+test_allow_host_network_skips_only_host_network if {
+	allow := {"allowHostNetwork": true}
+	count(host_namespaces.violation) == 0 with input as review_with({"hostNetwork": true, "containers": [{"name": "app"}]}, allow)
+	v := host_namespaces.violation with input as review_with({"hostNetwork": true, "hostPID": true, "hostIPC": true}, allow)
+	{x.details.field | some x in v} == {"spec.hostPID", "spec.hostIPC"}
+}
+
+test_allow_host_network_false_reports_host_network if {
+	v := host_namespaces.violation with input as review_with({"hostNetwork": true}, {"allowHostNetwork": false})
+	{x.details.field | some x in v} == {"spec.hostNetwork"}
 }
