@@ -49,6 +49,10 @@ e2e:
 fuzz:
 	$(GO) test ./compile -run '^$$' -fuzz FuzzLoadInitiative -fuzztime 30s
 	$(GO) test ./compile -run '^$$' -fuzz FuzzLoadPolicy -fuzztime 30s
+	$(GO) test ./policytest -run '^$$' -fuzz FuzzSuiteFile -fuzztime 30s
+	$(GO) test ./policytest -run '^$$' -fuzz FuzzInitiativeTestFile -fuzztime 30s
+	$(GO) test ./bundle -run '^$$' -fuzz FuzzReadArchive -fuzztime 30s
+	$(GO) test ./bundle -run '^$$' -fuzz FuzzParseIndex -fuzztime 30s
 
 # Regenerate the markdown reference of the built-in library (docs/reference).
 docs:
