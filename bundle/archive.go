@@ -87,7 +87,8 @@ func ArchiveFiles(w io.Writer, files map[string][]byte) error {
 			return &InvalidError{Reason: fmt.Sprintf("invalid bundle path %q", p)}
 		}
 		entries[p] = false
-		for d := path.Dir(p); d != "."; d = path.Dir(d) {
+		// Stop at "/" too, so that an absolute path cannot loop forever.
+		for d := path.Dir(p); d != "." && d != "/"; d = path.Dir(d) {
 			entries[d+"/"] = true
 		}
 	}
@@ -206,7 +207,7 @@ func ReadArchive(r io.Reader, lim Limits) (map[string][]byte, error) {
 		total += n
 		files[name] = buf.Bytes()
 	}
-	if _, err := checkPathsAll(files); err != nil {
+	if _, err := sortedTreePaths(files); err != nil {
 		return nil, unsafe("%v", err)
 	}
 	return files, nil
@@ -236,15 +237,17 @@ func cleanEntryName(name string) (string, error) {
 	return n, nil
 }
 
-// checkPathsAll checks that no file is also the folder of another file.
-func checkPathsAll(files map[string][]byte) ([]string, error) {
+// sortedTreePaths returns the paths sorted, checking that no file is also the
+// folder of another file (such a set cannot be written to disk).
+func sortedTreePaths(files map[string][]byte) ([]string, error) {
 	paths := make([]string, 0, len(files))
 	for p := range files {
 		paths = append(paths, p)
 	}
 	sort.Strings(paths)
 	for _, p := range paths {
-		for d := path.Dir(p); d != "."; d = path.Dir(d) {
+		// Stop at "/" too, so that an absolute path cannot loop forever.
+		for d := path.Dir(p); d != "." && d != "/"; d = path.Dir(d) {
 			if _, ok := files[d]; ok {
 				return nil, fmt.Errorf("%s is both a file and the folder of %s", d, p)
 			}

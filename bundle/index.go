@@ -12,7 +12,6 @@ import (
 	"fmt"
 	"io"
 	"io/fs"
-	"path"
 	"sort"
 	"strings"
 
@@ -82,26 +81,16 @@ func NewIndex(out *compile.Output) (*Index, error) {
 
 // checkPaths validates bundle file paths and returns them sorted.
 func checkPaths(files map[string][]byte) ([]string, error) {
-	paths := make([]string, 0, len(files))
-	for p := range files {
-		paths = append(paths, p)
+	paths, err := sortedTreePaths(files)
+	if err != nil {
+		return nil, fmt.Errorf("bundle: %w", err)
 	}
-	sort.Strings(paths)
-	isFile := make(map[string]bool, len(paths))
 	for _, p := range paths {
 		if !fs.ValidPath(p) || p == "." || strings.Contains(p, `\`) {
 			return nil, fmt.Errorf("bundle: invalid file path %q", p)
 		}
 		if p == IndexFile || p == SignatureFile {
 			return nil, fmt.Errorf("bundle: %s is reserved for the bundle index", p)
-		}
-		isFile[p] = true
-	}
-	for _, p := range paths {
-		for d := path.Dir(p); d != "."; d = path.Dir(d) {
-			if isFile[d] {
-				return nil, fmt.Errorf("bundle: %s is both a file and the folder of %s", d, p)
-			}
 		}
 	}
 	return paths, nil
