@@ -72,3 +72,42 @@ func toUnstructured(data []byte) (*unstructured.Unstructured, error) {
 	}
 	return &unstructured.Unstructured{Object: obj}, nil
 }
+
+// LoadEngine starts a Gatekeeper engine holding a rendered bundle: its
+// templates, its constraints and its ExpansionTemplates, ready to review
+// objects the way a cluster synced from the bundle would.
+func LoadEngine(ctx context.Context, out *Output, opts ...engine.Option) (*engine.Engine, error) {
+	eng, err := engine.New(opts...)
+	if err != nil {
+		return nil, fmt.Errorf("start Gatekeeper engine: %w", err)
+	}
+	var expansions, constraints []*unstructured.Unstructured
+	for _, name := range sortedKeys(out.Files) {
+		if strings.HasSuffix(name, "kustomization.yaml") {
+			continue
+		}
+		obj, err := toUnstructured(out.Files[name])
+		if err != nil {
+			return nil, fmt.Errorf("%s/%s: %w", out.Name, name, err)
+		}
+		switch {
+		case strings.HasPrefix(name, "templates/expansion."):
+			expansions = append(expansions, obj)
+		case strings.HasPrefix(name, "templates/"):
+			if err := eng.AddTemplate(ctx, obj); err != nil {
+				return nil, fmt.Errorf("%s/%s: %w", out.Name, name, err)
+			}
+		case strings.HasPrefix(name, "constraints/"):
+			constraints = append(constraints, obj)
+		}
+	}
+	for _, c := range constraints {
+		if err := eng.AddConstraint(ctx, c); err != nil {
+			return nil, fmt.Errorf("%s: constraint %s: %w", out.Name, c.GetName(), err)
+		}
+	}
+	if err := eng.SetExpansion(expansions); err != nil {
+		return nil, fmt.Errorf("%s: %w", out.Name, err)
+	}
+	return eng, nil
+}

@@ -4,8 +4,6 @@ import (
 	"context"
 	"strings"
 	"testing"
-
-	"github.com/edict-policy/edict/engine"
 )
 
 // TestRenderedBundleEvaluates loads a rendered template and constraint into
@@ -23,24 +21,8 @@ func TestRenderedBundleEvaluates(t *testing.T) {
 		t.Fatal(err)
 	}
 	ctx := context.Background()
-	eng, err := engine.New()
+	eng, err := LoadEngine(ctx, out)
 	if err != nil {
-		t.Fatal(err)
-	}
-	for _, f := range []string{"templates/demolabels.yaml"} {
-		u, err := toUnstructured(out.Files[f])
-		if err != nil {
-			t.Fatal(err)
-		}
-		if err := eng.AddTemplate(ctx, u); err != nil {
-			t.Fatalf("%s: %v", f, err)
-		}
-	}
-	c, err := toUnstructured(out.Files["constraints/demolabels.demo-labels.yaml"])
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := eng.AddConstraint(ctx, c); err != nil {
 		t.Fatal(err)
 	}
 	pod := func(ns string) string {

@@ -85,47 +85,20 @@ func workload(t *testing.T, file string) *unstructured.Unstructured {
 // then constraints, and the ExpansionTemplates when expand is true.
 func loadEngine(t *testing.T, out *compile.Output, expand bool) *engine.Engine {
 	t.Helper()
-	ctx := context.Background()
-	eng, err := engine.New()
+	eng, err := compile.LoadEngine(context.Background(), out)
 	if err != nil {
 		t.Fatal(err)
 	}
-	var names []string
-	for n := range out.Files {
-		names = append(names, n)
-	}
-	sort.Strings(names)
-	var expansions, constraints []*unstructured.Unstructured
-	for _, n := range names {
-		if strings.HasSuffix(n, "kustomization.yaml") {
-			continue
-		}
-		objs := objects(t, n, out.Files[n])
-		switch {
-		case strings.HasPrefix(n, "templates/expansion."):
-			expansions = append(expansions, objs...)
-		case strings.HasPrefix(n, "templates/"):
-			for _, o := range objs {
-				if err := eng.AddTemplate(ctx, o); err != nil {
-					t.Fatalf("%s: %v", n, err)
-				}
-			}
-		case strings.HasPrefix(n, "constraints/"):
-			constraints = append(constraints, objs...)
-		}
-	}
-	for _, o := range constraints {
-		if err := eng.AddConstraint(ctx, o); err != nil {
-			t.Fatalf("constraint %s: %v", o.GetName(), err)
-		}
-	}
 	if expand {
-		if len(expansions) == 0 {
+		found := false
+		for n := range out.Files {
+			found = found || strings.HasPrefix(n, "templates/expansion.")
+		}
+		if !found {
 			t.Fatalf("%s renders no ExpansionTemplates", out.Name)
 		}
-		if err := eng.SetExpansion(expansions); err != nil {
-			t.Fatal(err)
-		}
+	} else if err := eng.SetExpansion(nil); err != nil {
+		t.Fatal(err)
 	}
 	return eng
 }

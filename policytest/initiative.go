@@ -241,43 +241,8 @@ func (r *runner) runInitiativeTest(ctx context.Context, ref fileRef) []Result {
 // initiativeEngine loads a rendered initiative (templates, constraints and
 // expansion templates) and inventory into a new engine.
 func (r *runner) initiativeEngine(ctx context.Context, out *compile.Output, inventory []*unstructured.Unstructured) (*engine.Engine, error) {
-	eng, err := engine.New(r.engineOpts...)
+	eng, err := compile.LoadEngine(ctx, out, r.engineOpts...)
 	if err != nil {
-		return nil, err
-	}
-	names := make([]string, 0, len(out.Files))
-	for n := range out.Files {
-		names = append(names, n)
-	}
-	sort.Strings(names)
-	var expansions, constraints []*unstructured.Unstructured
-	for _, n := range names {
-		if strings.HasSuffix(n, "kustomization.yaml") {
-			continue
-		}
-		objs, err := parseObjects(out.Name+"/"+n, out.Files[n])
-		if err != nil {
-			return nil, err
-		}
-		switch {
-		case strings.HasPrefix(n, "templates/expansion."):
-			expansions = append(expansions, objs...)
-		case strings.HasPrefix(n, "templates/"):
-			for _, o := range objs {
-				if err := eng.AddTemplate(ctx, o); err != nil {
-					return nil, fmt.Errorf("%s/%s: %w", out.Name, n, err)
-				}
-			}
-		case strings.HasPrefix(n, "constraints/"):
-			constraints = append(constraints, objs...)
-		}
-	}
-	for _, o := range constraints {
-		if err := eng.AddConstraint(ctx, o); err != nil {
-			return nil, fmt.Errorf("%s: %w", out.Name, err)
-		}
-	}
-	if err := eng.SetExpansion(expansions); err != nil {
 		return nil, err
 	}
 	for _, o := range inventory {
