@@ -174,7 +174,7 @@ func (b *Builder) render(plan *Plan) (*Output, error) {
 		inputs[prefix+path.Join(cp.Dir, "policy.rego")] = []byte(cp.Rego)
 		for _, l := range cp.Libs {
 			lp := l.File
-			if isBuiltinLib(l) {
+			if l.BuiltIn {
 				lp = "builtin:library/" + lp
 			}
 			inputs[lp] = []byte(l.Source)
@@ -211,11 +211,6 @@ func (b *Builder) render(plan *Plan) (*Output, error) {
 	}
 	sort.Slice(out.Policies, func(i, j int) bool { return out.Policies[i].Ref < out.Policies[j].Ref })
 	return out, nil
-}
-
-func isBuiltinLib(l *Lib) bool {
-	src, err := fs.ReadFile(library.FS(), l.File)
-	return err == nil && string(src) == l.Source
 }
 
 func appendErr(list ErrorList, err error) ErrorList {
@@ -282,7 +277,12 @@ var (
 // loadBuiltinLibs parses the built-in libraries once per process; test
 // runners render every library policy and would otherwise re-parse them each time.
 func loadBuiltinLibs() (map[string]*Lib, error) {
-	builtinLibsOnce.Do(func() { builtinLibs, builtinLibsErr = loadLibs(library.FS(), "lib") })
+	builtinLibsOnce.Do(func() {
+		builtinLibs, builtinLibsErr = loadLibs(library.FS(), "lib")
+		for _, l := range builtinLibs {
+			l.BuiltIn = true
+		}
+	})
 	return builtinLibs, builtinLibsErr
 }
 
@@ -294,15 +294,9 @@ func (b *Builder) BuildBuiltin(ctx context.Context, name string) (*Output, error
 	if err != nil {
 		return nil, err
 	}
-	chain := []*Initiative{in}
-	for in.Spec.Extends != "" {
-		if len(chain) > 16 {
-			return nil, &Error{File: in.File, Msg: "built-in extends chain too long"}
-		}
-		if in, err = LoadBuiltinInitiative(in.Spec.Extends); err != nil {
-			return nil, err
-		}
-		chain = append([]*Initiative{in}, chain...)
+	chain, err := builtinChain(in)
+	if err != nil {
+		return nil, err
 	}
 	return b.buildChain(ctx, chain)
 }

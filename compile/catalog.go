@@ -46,6 +46,7 @@ func (c *Catalog) add(fsys fs.FS, root string, builtIn bool) error {
 	}
 	var errs ErrorList
 	for pkg, l := range libs {
+		l.BuiltIn = builtIn
 		if prev, dup := c.libs[pkg]; dup {
 			errs = append(errs, &Error{File: l.File, Field: "package", Msg: fmt.Sprintf("library %s is already provided by %s", pkg, prev.File), Hint: "choose another package name under lib."})
 			continue

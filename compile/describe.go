@@ -124,14 +124,9 @@ func PolicyMarkdown(p *Policy) string {
 
 // InitiativeMarkdown renders a built-in initiative's resolved references.
 func InitiativeMarkdown(in *Initiative, cat *Catalog) (string, error) {
-	chain := []*Initiative{in}
-	for cur := in; cur.Spec.Extends != ""; {
-		next, err := LoadBuiltinInitiative(cur.Spec.Extends)
-		if err != nil {
-			return "", err
-		}
-		chain = append([]*Initiative{next}, chain...)
-		cur = next
+	chain, err := builtinChain(in)
+	if err != nil {
+		return "", err
 	}
 	plan, err := resolveChain(chain, cat, Options{})
 	if err != nil {
@@ -173,14 +168,9 @@ func StarterInitiative(name, from string, cat *Catalog) ([]byte, error) {
 	if err != nil {
 		return nil, err
 	}
-	chain := []*Initiative{in}
-	for cur := in; cur.Spec.Extends != ""; {
-		next, err := LoadBuiltinInitiative(cur.Spec.Extends)
-		if err != nil {
-			return nil, err
-		}
-		chain = append([]*Initiative{next}, chain...)
-		cur = next
+	chain, err := builtinChain(in)
+	if err != nil {
+		return nil, err
 	}
 	plan, err := resolveChain(chain, cat, Options{})
 	if err != nil {

@@ -28,6 +28,7 @@ type Lib struct {
 	Package string // e.g. lib.pods
 	File    string
 	Source  string
+	BuiltIn bool // from the embedded library
 	module  *ast.Module
 }
 
@@ -132,14 +133,13 @@ func compileRego(p *Policy, libs map[string]*Lib) (*CompiledPolicy, error) {
 		errs = append(errs, &Error{File: file, Line: line, Column: col, Field: "package", Msg: "a policy's package must not be under lib. (that namespace is for shared libraries)"})
 	}
 	for _, imp := range m.Imports {
-		ref, ok := imp.Path.Value.(ast.Ref)
+		_, ok := imp.Path.Value.(ast.Ref)
 		s := imp.Path.String()
 		if ok && (strings.HasPrefix(s, "data.lib.") || strings.HasPrefix(s, "future.keywords") || s == "rego.v1") {
 			if s == "rego.v1" {
 				line, col := locOf(imp.Location)
 				errs = append(errs, &Error{File: file, Line: line, Column: col, Field: "import", Msg: "import rego.v1 is not allowed in Gatekeeper Rego v1 templates", Hint: "remove it; edict renders templates with version v1"})
 			}
-			_ = ref
 			continue
 		}
 		line, col := locOf(imp.Location)

@@ -154,6 +154,24 @@ func loadBuiltinInitiative(name string) (*Initiative, error) {
 	return in, nil
 }
 
+// builtinChain returns the extends chain of a built-in initiative, root
+// first and ending with in. Built-ins extend only built-ins.
+func builtinChain(in *Initiative) ([]*Initiative, error) {
+	chain := []*Initiative{in}
+	for cur := in; cur.Spec.Extends != ""; {
+		if len(chain) > 16 {
+			return nil, &Error{File: in.File, Field: "spec.extends", Msg: "built-in extends chain too long (a cycle?)"}
+		}
+		next, err := LoadBuiltinInitiative(cur.Spec.Extends)
+		if err != nil {
+			return nil, err
+		}
+		chain = append([]*Initiative{next}, chain...)
+		cur = next
+	}
+	return chain, nil
+}
+
 // LoadBuiltinInitiative loads an embedded initiative by name.
 func LoadBuiltinInitiative(name string) (*Initiative, error) {
 	in, err := loadBuiltinInitiative(name)
