@@ -99,9 +99,9 @@ func testKeys(t *testing.T) (signature.SignerVerifier, signature.Verifier) {
 func TestResolveLocalForms(t *testing.T) {
 	ctx := context.Background()
 	repo := writeRepo(t, map[string]string{
-		"initiatives/team.yaml": initiativeV1,
+		"initiatives/team.yaml":  initiativeV1,
 		"initiatives/other.yaml": strings.NewReplacer("name: team", "name: other", "NET_BIND_SERVICE", "CHOWN").Replace(initiativeV1),
-		"README.md":             "not YAML",
+		"README.md":              "not YAML",
 	})
 	built, err := Resolve(ctx, "pod-security-restricted", Options{})
 	if err != nil {
