@@ -18,6 +18,8 @@ type Catalog struct {
 	policies map[string]*Policy
 	libs     map[string]*Lib
 	compiled map[string]*CompiledPolicy
+	// paramSchemas prepares each policy's parameter schema once.
+	paramSchemas paramSchemas
 }
 
 // skipDirs are folders never searched for policies: build output, VCS data,

@@ -124,11 +124,7 @@ func PolicyMarkdown(p *Policy) string {
 
 // InitiativeMarkdown renders a built-in initiative's resolved references.
 func InitiativeMarkdown(in *Initiative, cat *Catalog) (string, error) {
-	chain, err := builtinChain(in)
-	if err != nil {
-		return "", err
-	}
-	plan, err := resolveChain(chain, cat, Options{})
+	plan, err := ResolveBuiltin(in.Metadata.Name, cat)
 	if err != nil {
 		return "", err
 	}
@@ -164,15 +160,7 @@ func StarterInitiative(name, from string, cat *Catalog) ([]byte, error) {
 	if len(name) > maxNameLength || !dnsLabel(name) {
 		return nil, &Error{File: name, Field: "metadata.name", Msg: "initiative names must be DNS labels: lowercase letters, digits and '-', at most 63 characters"}
 	}
-	in, err := LoadBuiltinInitiative(from)
-	if err != nil {
-		return nil, err
-	}
-	chain, err := builtinChain(in)
-	if err != nil {
-		return nil, err
-	}
-	plan, err := resolveChain(chain, cat, Options{})
+	plan, err := ResolveBuiltin(from, cat)
 	if err != nil {
 		return nil, err
 	}

@@ -1,18 +1,12 @@
 package compile
 
 import (
-	"bytes"
-	"encoding/json"
 	"fmt"
 	"io/fs"
-	"path"
+	"slices"
 	"sort"
 	"strings"
 	"time"
-
-	"github.com/santhosh-tekuri/jsonschema/v6"
-
-	"github.com/edict-policy/edict/initiatives"
 )
 
 // Options tune a build.
@@ -47,139 +41,12 @@ type Resolved struct {
 	Match      Match
 	Parameters map[string]any
 	Exemptions []Exemption
+	// Provenance says where each of the values above came from.
+	Provenance Provenance
 }
 
 // EnforcementAction is the Gatekeeper enforcementAction, or "" when disabled.
 func (r *Resolved) EnforcementAction() string { return enforcementActions[r.Effect] }
-
-// loadChain loads file and everything it extends, root first. Built-in
-// initiatives are referred to by name, others by a path relative to the
-// extending file.
-func loadChain(repo fs.FS, file string) ([]*Initiative, error) {
-	var chain []*Initiative
-	seen := map[string]bool{}
-	var order []string
-	in, err := LoadInitiative(repo, file)
-	if err != nil {
-		return nil, err
-	}
-	key := "file:" + path.Clean(file)
-	var prev *Initiative
-	for {
-		if seen[key] {
-			order = append(order, key)
-			return nil, prev.doc.errorAt([]string{"spec", "extends"}, "extends forms a cycle: "+strings.Join(trimKeys(order), " -> "), "remove one of the extends")
-		}
-		seen[key] = true
-		order = append(order, key)
-		chain = append([]*Initiative{in}, chain...)
-		ext := in.Spec.Extends
-		if ext == "" {
-			return chain, nil
-		}
-		var next *Initiative
-		if looksLikePath(ext) {
-			if in.BuiltIn {
-				return nil, in.doc.errorAt([]string{"spec", "extends"}, "a built-in initiative can only extend another built-in", "")
-			}
-			target := path.Join(path.Dir(in.File), ext)
-			if _, statErr := fs.Stat(repo, target); statErr != nil {
-				return nil, in.doc.errorAt([]string{"spec", "extends"}, fmt.Sprintf("initiative file %s not found", target), "")
-			}
-			next, err = LoadInitiative(repo, target)
-			key = "file:" + path.Clean(target)
-		} else {
-			next, err = loadBuiltinInitiative(ext)
-			if err == errUnknownInitiative {
-				return nil, in.doc.errorAt([]string{"spec", "extends"}, fmt.Sprintf("unknown built-in initiative %q", ext), hintOrList(ext, BuiltinInitiatives()))
-			}
-			key = "builtin:" + ext
-		}
-		if err != nil {
-			return nil, err
-		}
-		prev, in = in, next
-	}
-}
-
-func trimKeys(keys []string) []string {
-	out := make([]string, len(keys))
-	for i, k := range keys {
-		out[i] = k[strings.Index(k, ":")+1:]
-	}
-	return out
-}
-
-func looksLikePath(s string) bool {
-	return strings.Contains(s, "/") || strings.HasSuffix(s, ".yaml") || strings.HasSuffix(s, ".yml")
-}
-
-func hintOrList(name string, options []string) string {
-	if s := suggest(name, options); s != "" {
-		return s
-	}
-	if len(options) == 0 {
-		return ""
-	}
-	return "known: " + strings.Join(options, ", ")
-}
-
-var errUnknownInitiative = fmt.Errorf("unknown built-in initiative")
-
-// BuiltinInitiatives lists the names of the embedded initiatives.
-func BuiltinInitiatives() []string {
-	entries, _ := fs.ReadDir(initiatives.FS(), ".")
-	var names []string
-	for _, e := range entries {
-		if n, ok := strings.CutSuffix(e.Name(), ".yaml"); ok {
-			names = append(names, n)
-		}
-	}
-	sort.Strings(names)
-	return names
-}
-
-func loadBuiltinInitiative(name string) (*Initiative, error) {
-	file := name + ".yaml"
-	if _, err := fs.Stat(initiatives.FS(), file); err != nil {
-		return nil, errUnknownInitiative
-	}
-	in, err := LoadInitiative(initiatives.FS(), file)
-	if err != nil {
-		return nil, fmt.Errorf("built-in initiative %s: %w", name, err)
-	}
-	in.BuiltIn = true
-	in.File = "builtin:initiatives/" + file
-	in.doc.file = in.File
-	return in, nil
-}
-
-// builtinChain returns the extends chain of a built-in initiative, root
-// first and ending with in. Built-ins extend only built-ins.
-func builtinChain(in *Initiative) ([]*Initiative, error) {
-	chain := []*Initiative{in}
-	for cur := in; cur.Spec.Extends != ""; {
-		if len(chain) > 16 {
-			return nil, &Error{File: in.File, Field: "spec.extends", Msg: "built-in extends chain too long (a cycle?)"}
-		}
-		next, err := LoadBuiltinInitiative(cur.Spec.Extends)
-		if err != nil {
-			return nil, err
-		}
-		chain = append([]*Initiative{next}, chain...)
-		cur = next
-	}
-	return chain, nil
-}
-
-// LoadBuiltinInitiative loads an embedded initiative by name.
-func LoadBuiltinInitiative(name string) (*Initiative, error) {
-	in, err := loadBuiltinInitiative(name)
-	if err == errUnknownInitiative {
-		return nil, &Error{File: name, Msg: fmt.Sprintf("unknown built-in initiative %q", name), Hint: hintOrList(name, BuiltinInitiatives())}
-	}
-	return in, err
-}
 
 // Resolve turns an initiative file into a Plan.
 func Resolve(repo fs.FS, file string, cat *Catalog, opts Options) (*Plan, error) {
@@ -190,14 +57,43 @@ func Resolve(repo fs.FS, file string, cat *Catalog, opts Options) (*Plan, error)
 	return resolveChain(chain, cat, opts)
 }
 
+// resolveChain resolves an extends chain (root first) in three phases:
+// choose the policy of every reference, merge each reference's values level
+// by level recording where each came from, then apply the exemptions.
 func resolveChain(chain []*Initiative, cat *Catalog, opts Options) (*Plan, error) {
 	leaf := chain[len(chain)-1]
 	plan := &Plan{Initiative: leaf, Chain: chain}
-	var errs ErrorList
+	refs, errs := choosePolicies(chain, cat)
+	if len(errs) > 0 {
+		return nil, errs.Err()
+	}
+	byRef := make(map[string]*Resolved, len(refs))
+	for _, d := range refs {
+		res, merrs := mergeValues(chain, d, cat.paramSchemas.get(d.policy))
+		errs = append(errs, merrs...)
+		byRef[d.ref] = res
+		plan.Refs = append(plan.Refs, res)
+	}
+	warnings, xerrs := applyExemptions(chain, byRef, opts)
+	plan.Warnings = warnings
+	errs = append(errs, xerrs...)
+	return plan, errs.Err()
+}
 
-	// Which policy each reference uses; a child may not re-point an inherited reference.
+// declaration is a reference and the policy it uses, as first declared.
+type declaration struct {
+	ref    string
+	policy *Policy
+	origin Origin
+}
+
+// choosePolicies decides which policy each reference of the chain uses,
+// sorted by reference. A child may not re-point an inherited reference.
+func choosePolicies(chain []*Initiative, cat *Catalog) ([]declaration, ErrorList) {
+	var errs ErrorList
 	policyOf := map[string]string{}
 	refLevel := map[string]*Initiative{}
+	declared := map[string]Origin{}
 	failed := map[string]bool{}
 	for _, in := range chain {
 		for _, ref := range sortedKeys(in.Spec.Policies) {
@@ -230,74 +126,104 @@ func resolveChain(chain []*Initiative, cat *Catalog, opts Options) (*Plan, error
 			}
 			policyOf[ref] = name
 			refLevel[ref] = in
+			declared[ref] = in.at(FromReference, "spec", "policies", ref)
 		}
 	}
-	if len(errs) > 0 {
-		return nil, errs.Err()
-	}
-
-	refs := make([]string, 0, len(policyOf))
-	for r := range policyOf {
-		refs = append(refs, r)
-	}
-	sort.Strings(refs)
-	byRef := map[string]*Resolved{}
-	for _, ref := range refs {
+	out := make([]declaration, 0, len(policyOf))
+	for _, ref := range sortedKeys(policyOf) {
 		p, _ := cat.Policy(policyOf[ref])
-		res := &Resolved{Ref: ref, Policy: p, Effect: p.Spec.Effect, Parameters: parameterDefaults(p)}
-		if res.Effect == "" {
-			res.Effect = "audit"
+		out = append(out, declaration{ref: ref, policy: p, origin: declared[ref]})
+	}
+	return out, errs
+}
+
+// mergeValues resolves one reference: the policy's own effect, match and
+// parameter defaults, then for each level of the chain, root first, its
+// defaults and its settings for the reference. Every value set is recorded
+// with its origin.
+func mergeValues(chain []*Initiative, d declaration, ps *paramSchema) (*Resolved, ErrorList) {
+	p := d.policy
+	res := &Resolved{Ref: d.ref, Policy: p, Effect: p.Spec.Effect, Parameters: parameterDefaults(p)}
+	prov := &res.Provenance
+	prov.Declared = d.origin
+	if res.Effect == "" {
+		res.Effect = defaultEffect
+		prov.set("effect", res.Effect, Origin{Kind: FromEdict})
+	} else {
+		prov.set("effect", res.Effect, p.at("spec", "effect"))
+	}
+	if p.Spec.Match != nil {
+		res.Match = *p.Spec.Match
+		for _, f := range matchFields(p.Spec.Match) {
+			prov.set("match."+f, matchField(res.Match, f), p.at("spec", "match", f))
 		}
-		if p.Spec.Match != nil {
-			res.Match = *p.Spec.Match
+	}
+	for _, k := range sortedKeys(res.Parameters) {
+		prov.set("parameters."+k, res.Parameters[k], p.at("spec", "parameters", "properties", k, "default"))
+	}
+	var errs ErrorList
+	for _, in := range chain {
+		df := in.Spec.Defaults
+		if df.Effect != "" {
+			res.Effect = df.Effect
+			prov.set("effect", df.Effect, in.at(FromDefaults, "spec", "defaults", "effect"))
 		}
-		for _, in := range chain {
-			d := in.Spec.Defaults
-			if d.Effect != "" {
-				res.Effect = d.Effect
+		for _, f := range mergeMatch(&res.Match, df.Match) {
+			prov.set("match."+f, matchField(res.Match, f), in.at(FromDefaults, "spec", "defaults", "match", f))
+		}
+		if df.Exclusions != nil {
+			for _, x := range applyExclusions(res, df.Exclusions) {
+				prov.set("parameters."+x.param, res.Parameters[x.param], in.at(FromDefaults, "spec", "defaults", "exclusions", x.exclusion))
 			}
-			mergeMatch(&res.Match, d.Match)
-			if d.Exclusions != nil {
-				applyExclusions(res, d.Exclusions)
-			}
-			r := in.Spec.Policies[ref]
-			if r == nil {
+		}
+		r := in.Spec.Policies[d.ref]
+		if r == nil {
+			continue
+		}
+		base := []string{"spec", "policies", d.ref}
+		if r.Effect != "" {
+			res.Effect = r.Effect
+			prov.set("effect", r.Effect, in.at(FromReference, append(base, "effect")...))
+		}
+		for _, f := range mergeMatch(&res.Match, r.Match) {
+			prov.set("match."+f, matchField(res.Match, f), in.at(FromReference, append(base, "match", f)...))
+		}
+		for _, k := range sortedKeys(r.Parameters) {
+			field := append(append([]string{}, base...), "parameters", k)
+			if _, known := ps.props[k]; !known {
+				e := in.doc.keyErrorAt(field, fmt.Sprintf("unknown parameter %q of policy %s", k, p.Metadata.Name), suggest(k, ps.names))
+				if e.Hint == "" {
+					e.Hint = "parameters: " + strings.Join(ps.names, ", ")
+					if len(ps.names) == 0 {
+						e.Hint = "this policy takes no parameters"
+					}
+				}
+				errs = append(errs, e)
 				continue
 			}
-			if r.Effect != "" {
-				res.Effect = r.Effect
+			if err := ps.validate(in.doc, field, k, r.Parameters[k]); err != nil {
+				errs = append(errs, err.(ErrorList)...)
+				continue
 			}
-			mergeMatch(&res.Match, r.Match)
-			for _, k := range sortedKeys(r.Parameters) {
-				field := []string{"spec", "policies", ref, "parameters", k}
-				prop, known := parameterSchema(p, k)
-				if !known {
-					e := in.doc.keyErrorAt(field, fmt.Sprintf("unknown parameter %q of policy %s", k, p.Metadata.Name), suggest(k, parameterNames(p)))
-					if e.Hint == "" {
-						e.Hint = "parameters: " + strings.Join(parameterNames(p), ", ")
-						if len(parameterNames(p)) == 0 {
-							e.Hint = "this policy takes no parameters"
-						}
-					}
-					errs = append(errs, e)
-					continue
-				}
-				if err := validateValue(in.doc, field, prop, r.Parameters[k]); err != nil {
-					errs = append(errs, err.(ErrorList)...)
-					continue
-				}
-				res.Parameters[k] = r.Parameters[k]
-			}
+			res.Parameters[k] = r.Parameters[k]
+			prov.set("parameters."+k, r.Parameters[k], in.at(FromReference, field...))
 		}
-		byRef[ref] = res
-		plan.Refs = append(plan.Refs, res)
 	}
+	return res, errs
+}
 
+// applyExemptions checks every exemption of the chain for its expiry and
+// excludes its namespaces from the references it names. It returns warnings
+// for exemptions expiring soon.
+func applyExemptions(chain []*Initiative, byRef map[string]*Resolved, opts Options) ([]string, ErrorList) {
+	var warnings []string
+	var errs ErrorList
 	now := opts.now()
 	warn := opts.ExpiryWarning
 	if warn == 0 {
 		warn = 30 * 24 * time.Hour
 	}
+	refs := sortedKeys(byRef)
 	for _, in := range chain {
 		for i, ex := range in.Spec.Exemptions {
 			base := []string{"spec", "exemptions", fmt.Sprint(i)}
@@ -313,7 +239,7 @@ func resolveChain(chain []*Initiative, cat *Catalog, opts Options) (*Plan, error
 			if expires.Sub(now) <= warn {
 				line, col := in.doc.locate(append(base, "expires"), false)
 				days := int(expires.Sub(now).Hours() / 24)
-				plan.Warnings = append(plan.Warnings, fmt.Sprintf("%s:%d:%d: exemption for %s (owner %s) expires on %s, in %d days", in.File, line, col, strings.Join(ex.Policies, ", "), ex.Owner, ex.Expires, days))
+				warnings = append(warnings, fmt.Sprintf("%s:%d:%d: exemption for %s (owner %s) expires on %s, in %d days", in.File, line, col, strings.Join(ex.Policies, ", "), ex.Owner, ex.Expires, days))
 			}
 			for j, ref := range ex.Policies {
 				res, ok := byRef[ref]
@@ -322,12 +248,16 @@ func resolveChain(chain []*Initiative, cat *Catalog, opts Options) (*Plan, error
 					continue
 				}
 				res.Exemptions = append(res.Exemptions, ex)
+				res.Provenance.Exemptions = append(res.Provenance.Exemptions, in.at(FromExemption, base...))
 				res.Match.ExcludedNamespaces = appendUnique(res.Match.ExcludedNamespaces, ex.Namespaces...)
 			}
 		}
 	}
-	return plan, errs.Err()
+	return warnings, errs
 }
+
+// defaultEffect is the effect of a policy that names none.
+const defaultEffect = "audit"
 
 func sortedKeys[V any](m map[string]V) []string {
 	keys := make([]string, 0, len(m))
@@ -340,73 +270,102 @@ func sortedKeys[V any](m map[string]V) []string {
 
 func appendUnique(list []string, add ...string) []string {
 	for _, a := range add {
-		found := false
-		for _, l := range list {
-			if l == a {
-				found = true
-				break
-			}
-		}
-		if !found {
+		if !slices.Contains(list, a) {
 			list = append(list, a)
 		}
 	}
 	return list
 }
 
-// mergeMatch overwrites, field by field, what over sets.
-func mergeMatch(dst *Match, over *Match) {
+// mergeMatch overwrites, field by field, what over sets, and returns the
+// names of the fields it set.
+func mergeMatch(dst *Match, over *Match) []string {
 	if over == nil {
-		return
+		return nil
 	}
-	if over.Kinds != nil {
-		dst.Kinds = over.Kinds
-	}
-	if over.Scope != "" {
-		dst.Scope = over.Scope
-	}
-	if over.Namespaces != nil {
-		dst.Namespaces = over.Namespaces
-	}
-	if over.ExcludedNamespaces != nil {
-		dst.ExcludedNamespaces = append([]string(nil), over.ExcludedNamespaces...)
-	}
-	if over.LabelSelector != nil {
-		dst.LabelSelector = over.LabelSelector
-	}
-	if over.NamespaceSelector != nil {
-		dst.NamespaceSelector = over.NamespaceSelector
-	}
-	if over.Name != "" {
-		dst.Name = over.Name
-	}
-	if over.Source != "" {
-		dst.Source = over.Source
-	}
-}
-
-// Names of the parameters edict adds to policies that honour exclusions.
-const (
-	paramExcludedImages     = "excludedImages"
-	paramExcludedContainers = "excludedContainers"
-)
-
-func supports(p *Policy, exclusion string) bool {
-	for _, e := range p.Spec.Exclusions {
-		if e == exclusion {
-			return true
+	set := matchFields(over)
+	for _, f := range set {
+		switch f {
+		case "kinds":
+			dst.Kinds = over.Kinds
+		case "scope":
+			dst.Scope = over.Scope
+		case "namespaces":
+			dst.Namespaces = over.Namespaces
+		case "excludedNamespaces":
+			dst.ExcludedNamespaces = append([]string(nil), over.ExcludedNamespaces...)
+		case "labelSelector":
+			dst.LabelSelector = over.LabelSelector
+		case "namespaceSelector":
+			dst.NamespaceSelector = over.NamespaceSelector
+		case "name":
+			dst.Name = over.Name
+		case "source":
+			dst.Source = over.Source
 		}
 	}
-	return false
+	return set
 }
 
-func applyExclusions(res *Resolved, ex *Exclusions) {
+// matchFields names the fields m sets, by their YAML names.
+func matchFields(m *Match) []string {
+	var out []string
+	if m.Kinds != nil {
+		out = append(out, "kinds")
+	}
+	if m.Scope != "" {
+		out = append(out, "scope")
+	}
+	if m.Namespaces != nil {
+		out = append(out, "namespaces")
+	}
+	if m.ExcludedNamespaces != nil {
+		out = append(out, "excludedNamespaces")
+	}
+	if m.LabelSelector != nil {
+		out = append(out, "labelSelector")
+	}
+	if m.NamespaceSelector != nil {
+		out = append(out, "namespaceSelector")
+	}
+	if m.Name != "" {
+		out = append(out, "name")
+	}
+	if m.Source != "" {
+		out = append(out, "source")
+	}
+	return out
+}
+
+// matchField is the value of one match field, as the constraint spells it.
+func matchField(m Match, f string) any {
+	v, _ := matchObject(m)[f]
+	if v == nil {
+		// Fields matchObject leaves out when empty are still a setting.
+		switch f {
+		case "namespaces":
+			return toAnyList(m.Namespaces)
+		case "excludedNamespaces":
+			return toAnyList(m.ExcludedNamespaces)
+		}
+	}
+	return v
+}
+
+// exclusionParam pairs an initiative exclusion with the parameter it sets.
+type exclusionParam struct{ exclusion, param string }
+
+func applyExclusions(res *Resolved, ex *Exclusions) []exclusionParam {
+	var set []exclusionParam
 	if ex.Images != nil && supports(res.Policy, "images") {
 		res.Parameters[paramExcludedImages] = toAnyList(ex.Images)
+		set = append(set, exclusionParam{"images", paramExcludedImages})
 	}
 	if ex.Containers != nil && supports(res.Policy, "containers") {
 		res.Parameters[paramExcludedContainers] = toAnyList(ex.Containers)
+		set = append(set, exclusionParam{"containers", paramExcludedContainers})
 	}
+	return set
 }
 
 func toAnyList(s []string) []any {
@@ -417,141 +376,15 @@ func toAnyList(s []string) []any {
 	return out
 }
 
-// ParameterSchema is the constraint parameter schema the template declares:
-// the policy's own parameters plus those of the exclusions it honours.
-func ParameterSchema(p *Policy) map[string]any {
-	schema := deepCopy(p.Spec.Parameters)
-	if schema == nil {
-		schema = map[string]any{"type": "object"}
-	}
-	props, _ := schema["properties"].(map[string]any)
-	if props == nil {
-		props = map[string]any{}
-	}
-	strList := func(desc string) map[string]any {
-		return map[string]any{"type": "array", "description": desc, "items": map[string]any{"type": "string"}}
-	}
-	if supports(p, "images") {
-		props[paramExcludedImages] = strList("Images the policy ignores; a trailing * matches any image with that prefix.")
-	}
-	if supports(p, "containers") {
-		props[paramExcludedContainers] = strList("Container names the policy ignores.")
-	}
-	if len(props) > 0 {
-		schema["properties"] = props
-	}
-	return schema
-}
-
-func parameterSchema(p *Policy, name string) (map[string]any, bool) {
-	props, _ := ParameterSchema(p)["properties"].(map[string]any)
-	s, ok := props[name].(map[string]any)
-	return s, ok
-}
-
-func parameterNames(p *Policy) []string {
-	props, _ := ParameterSchema(p)["properties"].(map[string]any)
-	return sortedKeys(props)
-}
-
-// parameterDefaults collects the default of every top-level parameter.
-func parameterDefaults(p *Policy) map[string]any {
-	out := map[string]any{}
-	props, _ := p.Spec.Parameters["properties"].(map[string]any)
-	for name, s := range props {
-		if m, ok := s.(map[string]any); ok {
-			if d, ok := m["default"]; ok {
-				out[name] = deepCopyValue(d)
-			}
-		}
-	}
-	return out
-}
-
-// validateValue checks one parameter value against its OpenAPI schema,
-// treated as JSON Schema (structural schemas are a subset).
-func validateValue(d *document, field []string, schema map[string]any, value any) error {
-	raw, err := json.Marshal(schema)
+// ResolveBuiltin resolves a built-in initiative by name.
+func ResolveBuiltin(name string, cat *Catalog) (*Plan, error) {
+	in, err := LoadBuiltinInitiative(name)
 	if err != nil {
-		return ErrorList{d.errorAt(field, "parameter schema: "+err.Error(), "")}
+		return nil, err
 	}
-	doc, err := jsonschema.UnmarshalJSON(bytes.NewReader(raw))
+	chain, err := builtinChain(in)
 	if err != nil {
-		return ErrorList{d.errorAt(field, "parameter schema: "+err.Error(), "")}
+		return nil, err
 	}
-	c := jsonschema.NewCompiler()
-	c.DefaultDraft(jsonschema.Draft4)
-	if err := c.AddResource("param.json", doc); err != nil {
-		return ErrorList{d.errorAt(field, "parameter schema: "+err.Error(), "")}
-	}
-	s, err := c.Compile("param.json")
-	if err != nil {
-		return ErrorList{d.errorAt(field, "parameter schema: "+err.Error(), "")}
-	}
-	known := func(p []string) []string {
-		n := schema
-		for _, seg := range p[len(field):] {
-			if props, ok := n["properties"].(map[string]any); ok {
-				if next, ok := props[seg].(map[string]any); ok {
-					n = next
-					continue
-				}
-			}
-			if items, ok := n["items"].(map[string]any); ok {
-				n = items
-				continue
-			}
-			return nil
-		}
-		props, _ := n["properties"].(map[string]any)
-		return sortedKeys(props)
-	}
-	if err := schemaErrors(d, field, s.Validate(normalize(value)), known); err != nil {
-		if l, ok := err.(ErrorList); ok {
-			return l
-		}
-		if e, ok := err.(*Error); ok {
-			return ErrorList{e}
-		}
-		return ErrorList{d.errorAt(field, err.Error(), "")}
-	}
-	return nil
-}
-
-// normalize makes decoded JSON numbers acceptable to the validator.
-func normalize(v any) any {
-	raw, err := json.Marshal(v)
-	if err != nil {
-		return v
-	}
-	out, err := jsonschema.UnmarshalJSON(bytes.NewReader(raw))
-	if err != nil {
-		return v
-	}
-	return out
-}
-
-func deepCopy(m map[string]any) map[string]any {
-	if m == nil {
-		return nil
-	}
-	return deepCopyValue(m).(map[string]any)
-}
-
-func deepCopyValue(v any) any {
-	switch t := v.(type) {
-	case map[string]any:
-		out := make(map[string]any, len(t))
-		for k, x := range t {
-			out[k] = deepCopyValue(x)
-		}
-		return out
-	case []any:
-		out := make([]any, len(t))
-		for i, x := range t {
-			out[i] = deepCopyValue(x)
-		}
-		return out
-	}
-	return v
+	return resolveChain(chain, cat, Options{})
 }

@@ -1,0 +1,140 @@
+package compile
+
+import (
+	"fmt"
+	"io/fs"
+	"path"
+	"sort"
+	"strings"
+
+	"github.com/edict-policy/edict/initiatives"
+)
+
+// loadChain loads file and everything it extends, root first. Built-in
+// initiatives are referred to by name, others by a path relative to the
+// extending file.
+func loadChain(repo fs.FS, file string) ([]*Initiative, error) {
+	var chain []*Initiative
+	seen := map[string]bool{}
+	var order []string
+	in, err := LoadInitiative(repo, file)
+	if err != nil {
+		return nil, err
+	}
+	key := "file:" + path.Clean(file)
+	var prev *Initiative
+	for {
+		if seen[key] {
+			order = append(order, key)
+			return nil, prev.doc.errorAt([]string{"spec", "extends"}, "extends forms a cycle: "+strings.Join(trimKeys(order), " -> "), "remove one of the extends")
+		}
+		seen[key] = true
+		order = append(order, key)
+		chain = append([]*Initiative{in}, chain...)
+		ext := in.Spec.Extends
+		if ext == "" {
+			return chain, nil
+		}
+		var next *Initiative
+		if looksLikePath(ext) {
+			if in.BuiltIn {
+				return nil, in.doc.errorAt([]string{"spec", "extends"}, "a built-in initiative can only extend another built-in", "")
+			}
+			target := path.Join(path.Dir(in.File), ext)
+			if _, statErr := fs.Stat(repo, target); statErr != nil {
+				return nil, in.doc.errorAt([]string{"spec", "extends"}, fmt.Sprintf("initiative file %s not found", target), "")
+			}
+			next, err = LoadInitiative(repo, target)
+			key = "file:" + path.Clean(target)
+		} else {
+			next, err = loadBuiltinInitiative(ext)
+			if err == errUnknownInitiative {
+				return nil, in.doc.errorAt([]string{"spec", "extends"}, fmt.Sprintf("unknown built-in initiative %q", ext), hintOrList(ext, BuiltinInitiatives()))
+			}
+			key = "builtin:" + ext
+		}
+		if err != nil {
+			return nil, err
+		}
+		prev, in = in, next
+	}
+}
+
+func trimKeys(keys []string) []string {
+	out := make([]string, len(keys))
+	for i, k := range keys {
+		out[i] = k[strings.Index(k, ":")+1:]
+	}
+	return out
+}
+
+func looksLikePath(s string) bool {
+	return strings.Contains(s, "/") || strings.HasSuffix(s, ".yaml") || strings.HasSuffix(s, ".yml")
+}
+
+func hintOrList(name string, options []string) string {
+	if s := suggest(name, options); s != "" {
+		return s
+	}
+	if len(options) == 0 {
+		return ""
+	}
+	return "known: " + strings.Join(options, ", ")
+}
+
+var errUnknownInitiative = fmt.Errorf("unknown built-in initiative")
+
+// BuiltinInitiatives lists the names of the embedded initiatives.
+func BuiltinInitiatives() []string {
+	entries, _ := fs.ReadDir(initiatives.FS(), ".")
+	var names []string
+	for _, e := range entries {
+		if n, ok := strings.CutSuffix(e.Name(), ".yaml"); ok {
+			names = append(names, n)
+		}
+	}
+	sort.Strings(names)
+	return names
+}
+
+func loadBuiltinInitiative(name string) (*Initiative, error) {
+	file := name + ".yaml"
+	if _, err := fs.Stat(initiatives.FS(), file); err != nil {
+		return nil, errUnknownInitiative
+	}
+	in, err := LoadInitiative(initiatives.FS(), file)
+	if err != nil {
+		return nil, fmt.Errorf("built-in initiative %s: %w", name, err)
+	}
+	in.BuiltIn = true
+	in.File = "builtin:initiatives/" + file
+	in.doc.file = in.File
+	return in, nil
+}
+
+// builtinChain returns the extends chain of a built-in initiative, root
+// first and ending with in. Built-ins extend only built-ins.
+func builtinChain(in *Initiative) ([]*Initiative, error) {
+	chain := []*Initiative{in}
+	for cur := in; cur.Spec.Extends != ""; {
+		if len(chain) > 16 {
+			return nil, &Error{File: in.File, Field: "spec.extends", Msg: "built-in extends chain too long (a cycle?)"}
+		}
+		next, err := LoadBuiltinInitiative(cur.Spec.Extends)
+		if err != nil {
+			return nil, err
+		}
+		chain = append([]*Initiative{next}, chain...)
+		cur = next
+	}
+	return chain, nil
+}
+
+// LoadBuiltinInitiative loads an embedded initiative by name.
+func LoadBuiltinInitiative(name string) (*Initiative, error) {
+	in, err := loadBuiltinInitiative(name)
+	if err == errUnknownInitiative {
+		return nil, &Error{File: name, Msg: fmt.Sprintf("unknown built-in initiative %q", name), Hint: hintOrList(name, BuiltinInitiatives())}
+	}
+	return in, err
+}
