@@ -126,3 +126,16 @@ type Exemption struct {
 	Owner      string   `json:"owner"`
 	Expires    string   `json:"expires"`
 }
+
+// EffectOrDefault is e, or the effect of a policy that names none.
+func EffectOrDefault(e string) string {
+	if e == "" {
+		return defaultEffect
+	}
+	return e
+}
+
+// DirectionKey is the parameter schema annotation saying which way a list
+// parameter goes: "allowlist" (its items admit; adding one loosens) or
+// "denylist" (its items restrict; adding one tightens). edict diff reads it.
+const DirectionKey = "x-edict-direction"

@@ -148,14 +148,15 @@ func TestPages(t *testing.T) {
 			"| [azure-pod-security-baseline](../initiatives/azure-pod-security-baseline.md) | `host-namespaces` | audit | `allowHostNetwork`: `true` |",
 		}},
 		{"initiatives/pod-security-restricted.md", []string{
-			"| extends | [pod-security-baseline](pod-security-baseline.md) |",
-			"| references | 17 |",
-			"| excluded namespaces | `kube-system`, `gatekeeper-system` |",
-			"| `seccomp` | [seccomp](../policies/seccomp.md) | audit | `requireProfile`: `true` | pod-security-baseline, pod-security-restricted |",
+			"| extends | [pod-security-baseline](pod-security-baseline.md) 1.0.0 |",
+			"| references | 17 enabled of 17 |",
+			"`excludedNamespaces`: `[\"kube-system\",\"gatekeeper-system\"]`<br><sub>defaults of pod-security-restricted (builtin:initiatives/pod-security-restricted.yaml:21:7)</sub>",
+			"| `seccomp` | [seccomp](../policies/seccomp.md) 1.0.0 | **audit**",
+			"`requireProfile`: `true`<br><sub>reference in pod-security-restricted (builtin:initiatives/pod-security-restricted.yaml:",
 			"  extends: pod-security-restricted\n",
 		}},
 		{"initiatives/azure-pod-security-baseline.md", []string{
-			"| excluded namespaces | `kube-system`, `gatekeeper-system`, `azure-arc`, `azure-extensions-usage-system` |",
+			"`excludedNamespaces`: `[\"kube-system\",\"gatekeeper-system\",\"azure-arc\",\"azure-extensions-usage-system\"]`",
 			"\"NET_RAW\"",
 		}},
 	} {

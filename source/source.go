@@ -161,7 +161,7 @@ func Resolve(ctx context.Context, arg string, opts Options) ([]*Bundle, error) {
 		b, err = readBundleDir(os.DirFS(arg), arg, opts.Verifier, arg)
 		out = []*Bundle{b}
 	case KindInitiative:
-		root, rel, rerr := fileRoot(arg, opts.Root)
+		root, rel, rerr := FileRoot(arg, opts.Root)
 		if rerr != nil {
 			return nil, rerr
 		}
@@ -200,9 +200,9 @@ func isLayout(fsys fs.FS) bool {
 	return err == nil && !info.IsDir()
 }
 
-// fileRoot chooses the repository root of an initiative file and the file's
+// FileRoot chooses the repository root of an initiative file and the file's
 // slash path inside it.
-func fileRoot(file, root string) (string, string, error) {
+func FileRoot(file, root string) (string, string, error) {
 	absFile, err := filepath.Abs(file)
 	if err != nil {
 		return "", "", err

@@ -271,7 +271,7 @@ func TestSchemaAndLibraryCommands(t *testing.T) {
 		t.Errorf("library list: exit %d\n%s", code, out)
 	}
 	out, _, code = runEdict(t, "", "library", "show", "host-filesystem")
-	if code != 0 || !strings.Contains(out, "allowedHostPaths") || !strings.Contains(out, "Example:") {
+	if code != 0 || !strings.Contains(out, "allowedHostPaths") || !strings.Contains(out, "## Example") {
 		t.Errorf("library show: exit %d\n%s", code, out)
 	}
 	if _, stderr, code := runEdict(t, "", "library", "show", "host-filesytem"); code != ExitUsage || !strings.Contains(stderr, `did you mean "host-filesystem"?`) {

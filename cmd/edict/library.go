@@ -9,6 +9,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/edict-policy/edict/compile"
+	"github.com/edict-policy/edict/describe"
 )
 
 func init() { register(newLibraryCmd) }
@@ -54,7 +55,7 @@ func newLibraryListCmd() *cobra.Command {
 			}
 			var list []policySummary
 			for _, p := range cat.Policies() {
-				list = append(list, policySummary{Name: p.Metadata.Name, Version: p.Spec.Version, Title: p.Spec.Title, ConstraintKind: p.Spec.ConstraintKind, Effect: effectOrAudit(p.Spec.Effect), Controls: p.Spec.Controls, Dir: p.Dir})
+				list = append(list, policySummary{Name: p.Metadata.Name, Version: p.Spec.Version, Title: p.Spec.Title, ConstraintKind: p.Spec.ConstraintKind, Effect: compile.EffectOrDefault(p.Spec.Effect), Controls: p.Spec.Controls, Dir: p.Dir})
 			}
 			inits := compile.BuiltinInitiatives()
 			w := cmd.OutOrStdout()
@@ -77,13 +78,6 @@ func newLibraryListCmd() *cobra.Command {
 	return cmd
 }
 
-func effectOrAudit(e string) string {
-	if e == "" {
-		return "audit"
-	}
-	return e
-}
-
 func newLibraryShowCmd() *cobra.Command {
 	var out outputOptions
 	cmd := &cobra.Command{
@@ -101,26 +95,28 @@ func newLibraryShowCmd() *cobra.Command {
 				return err
 			}
 			name := args[0]
+			w := cmd.OutOrStdout()
 			if p, ok := cat.Policy(name); ok {
+				d := describe.DescribePolicy(p)
 				if out.json() {
-					enc := json.NewEncoder(cmd.OutOrStdout())
+					enc := json.NewEncoder(w)
 					enc.SetIndent("", "  ")
-					return enc.Encode(compile.DescribePolicy(p))
+					return enc.Encode(d)
 				}
-				fmt.Fprint(cmd.OutOrStdout(), compile.PolicyMarkdown(p))
+				fmt.Fprint(w, describe.PolicyMarkdown(d))
 				return nil
 			}
 			if isBuiltinInitiative(name) {
-				in, err := compile.LoadBuiltinInitiative(name)
+				plan, err := compile.ResolveBuiltin(name, cat)
 				if err != nil {
 					return err
 				}
-				text, err := compile.InitiativeMarkdown(in, cat)
-				if err != nil {
-					return err
+				format := "markdown"
+				if out.json() {
+					format = "json"
 				}
-				fmt.Fprint(cmd.OutOrStdout(), text)
-				return nil
+				// The same description as edict explain NAME --output markdown.
+				return writeExplanations(w, []*describe.Initiative{describe.Explain(plan)}, format)
 			}
 			all := append(cat.Names(), compile.BuiltinInitiatives()...)
 			return withExit(ExitUsage, fmt.Errorf("no built-in policy or initiative %q%s", name, didYouMean(name, all)))

@@ -1,4 +1,4 @@
-package docs
+package describe
 
 import "strings"
 
@@ -52,8 +52,8 @@ var azurePolicies = map[string]string{
 	"deployment-safeguards/resource-requests": "AKS Deployment Safeguards: resource requests",
 }
 
-// control is one standard a policy declares it implements.
-type control struct {
+// Control is one standard a policy declares it implements.
+type Control struct {
 	Standard string // "Pod Security Standards", "Azure Policy" or the raw prefix
 	Profile  string // baseline or restricted, for PSS
 	Name     string // human name
@@ -61,12 +61,12 @@ type control struct {
 	URL      string // where the standard describes it, if known
 }
 
-// parseControl reads a declared control such as pss:baseline/host-ports or
+// ParseControl reads a declared control such as pss:baseline/host-ports or
 // azure:<definition id>. Unknown forms are kept verbatim.
-func parseControl(c string) control {
+func ParseControl(c string) Control {
 	prefix, rest, ok := strings.Cut(c, ":")
 	if !ok {
-		return control{Standard: "Other", Name: c, ID: c}
+		return Control{Standard: "Other", Name: c, ID: c}
 	}
 	switch prefix {
 	case "pss":
@@ -75,19 +75,19 @@ func parseControl(c string) control {
 		if name == "" {
 			name = slug
 		}
-		return control{Standard: "Pod Security Standards", Profile: profile, Name: name, ID: rest, URL: pssURL + "#" + profile}
+		return Control{Standard: "Pod Security Standards", Profile: profile, Name: name, ID: rest, URL: pssURL + "#" + profile}
 	case "azure":
 		name := azurePolicies[rest]
 		if name == "" {
 			name = rest
 		}
-		return control{Standard: "Azure Policy", Name: name, ID: rest}
+		return Control{Standard: "Azure Policy", Name: name, ID: rest}
 	}
-	return control{Standard: prefix, Name: rest, ID: rest}
+	return Control{Standard: prefix, Name: rest, ID: rest}
 }
 
 // String is the control in one line of markdown.
-func (c control) String() string {
+func (c Control) String() string {
 	switch c.Standard {
 	case "Pod Security Standards":
 		return "Pod Security Standards, " + c.Profile + ": [" + c.Name + "](" + c.URL + ")"
