@@ -49,11 +49,7 @@ func Open(ctx context.Context, ref string, opts OpenOptions) (*rendered.Bundle, 
 	switch {
 	case err == nil && info.IsDir():
 		if isFile(filepath.Join(ref, IndexFile)) {
-			files, err := readBundleFiles(os.DirFS(ref), lim)
-			if err != nil {
-				return nil, err
-			}
-			return openFiles(ref, files, opts.Key)
+			return ReadFS(os.DirFS(ref), ref, opts)
 		}
 		if isFile(filepath.Join(ref, "oci-layout")) {
 			return openArtifact(ctx, ref, opts, lim)
@@ -134,4 +130,16 @@ func (l Limits) withDefaults() Limits {
 		l.MaxFiles = DefaultLimits.MaxFiles
 	}
 	return l
+}
+
+// ReadFS reads the bundle folder at the root of fsys (a folder on disk, a
+// tree at a git revision) the way Open reads a folder: bounded, checked
+// against bundle.json and, with opts.Key, against bundle.sig. name says where
+// the folder is, for messages.
+func ReadFS(fsys fs.FS, name string, opts OpenOptions) (*rendered.Bundle, error) {
+	files, err := readBundleFiles(fsys, opts.Limits)
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", name, err)
+	}
+	return openFiles(name, files, opts.Key)
 }
