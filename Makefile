@@ -52,7 +52,8 @@ fuzz:
 	$(GO) test ./policytest -run '^$$' -fuzz FuzzSuiteFile -fuzztime 30s
 	$(GO) test ./policytest -run '^$$' -fuzz FuzzInitiativeTestFile -fuzztime 30s
 	$(GO) test ./bundle -run '^$$' -fuzz FuzzReadArchive -fuzztime 30s
-	$(GO) test ./bundle -run '^$$' -fuzz FuzzParseIndex -fuzztime 30s
+	$(GO) test ./rendered -run '^$$' -fuzz FuzzParseIndex -fuzztime 30s
+	$(GO) test ./rendered -run '^$$' -fuzz FuzzParse$$ -fuzztime 30s
 
 # Regenerate the markdown reference of the built-in library (docs/reference).
 docs:

@@ -13,6 +13,8 @@ import (
 	"time"
 
 	"github.com/klauspost/compress/gzip"
+
+	"github.com/edict-policy/edict/rendered"
 )
 
 // Archive layout
@@ -45,16 +47,18 @@ var epoch = time.Unix(0, 0).UTC()
 // Archive writes the bundle folder fsys as a reproducible tar+gzip stream.
 // Only regular files and folders are allowed in a bundle.
 func Archive(w io.Writer, fsys fs.FS) error {
-	files, err := readBundleFiles(fsys)
+	files, err := readBundleFiles(fsys, DefaultLimits)
 	if err != nil {
 		return err
 	}
 	return ArchiveFiles(w, files)
 }
 
-// readBundleFiles loads a bundle folder into memory.
-func readBundleFiles(fsys fs.FS) (map[string][]byte, error) {
+// readBundleFiles loads a bundle folder into memory, within lim.
+func readBundleFiles(fsys fs.FS, lim Limits) (map[string][]byte, error) {
+	lim = lim.withDefaults()
 	files := map[string][]byte{}
+	var total int64
 	err := fs.WalkDir(fsys, ".", func(p string, d fs.DirEntry, err error) error {
 		if err != nil {
 			return err
@@ -64,11 +68,23 @@ func readBundleFiles(fsys fs.FS) (map[string][]byte, error) {
 			return nil
 		case !d.Type().IsRegular():
 			return &InvalidError{Reason: fmt.Sprintf("bundle file %s is not a regular file (links and devices are not allowed)", p)}
+		case len(files) >= lim.MaxFiles:
+			return &InvalidError{Reason: fmt.Sprintf("the bundle has more than %d files", lim.MaxFiles)}
 		}
-		b, err := fs.ReadFile(fsys, p)
+		f, err := fsys.Open(p)
 		if err != nil {
 			return err
 		}
+		defer f.Close()
+		b, err := io.ReadAll(&limitedReader{r: f, left: lim.MaxBytes - total, max: lim.MaxBytes, what: "bundle content"})
+		if err != nil {
+			var le *limitError
+			if errors.As(err, &le) {
+				return &InvalidError{Reason: le.Error()}
+			}
+			return err
+		}
+		total += int64(len(b))
 		files[p] = b
 		return nil
 	})
@@ -207,7 +223,7 @@ func ReadArchive(r io.Reader, lim Limits) (map[string][]byte, error) {
 		total += n
 		files[name] = buf.Bytes()
 	}
-	if _, err := sortedTreePaths(files); err != nil {
+	if err := rendered.CheckTree(files); err != nil {
 		return nil, unsafe("%v", err)
 	}
 	return files, nil
@@ -235,25 +251,6 @@ func cleanEntryName(name string) (string, error) {
 		return "", fmt.Errorf("entry %q is not a clean relative path", name)
 	}
 	return n, nil
-}
-
-// sortedTreePaths returns the paths sorted, checking that no file is also the
-// folder of another file (such a set cannot be written to disk).
-func sortedTreePaths(files map[string][]byte) ([]string, error) {
-	paths := make([]string, 0, len(files))
-	for p := range files {
-		paths = append(paths, p)
-	}
-	sort.Strings(paths)
-	for _, p := range paths {
-		// Stop at "/" too, so that an absolute path cannot loop forever.
-		for d := path.Dir(p); d != "." && d != "/"; d = path.Dir(d) {
-			if _, ok := files[d]; ok {
-				return nil, fmt.Errorf("%s is both a file and the folder of %s", d, p)
-			}
-		}
-	}
-	return paths, nil
 }
 
 type limitError struct {

@@ -87,7 +87,7 @@ func TestReadArchiveRoundTrip(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	for p, want := range fixtureOutput().Files {
+	for p, want := range fixtureOutput().FileMap() {
 		if !bytes.Equal(files[p], want) {
 			t.Errorf("%s differs after the round trip", p)
 		}

@@ -11,6 +11,8 @@ import (
 
 	"github.com/opencontainers/image-spec/specs-go"
 	ocispec "github.com/opencontainers/image-spec/specs-go/v1"
+
+	"github.com/edict-policy/edict/rendered"
 )
 
 var specsVersioned = specs.Versioned{SchemaVersion: 2}
@@ -53,7 +55,7 @@ func CreatedFromEnv(fallback time.Time) (time.Time, error) {
 // Artifact is a bundle packed as an OCI image manifest: Flux's config media
 // type and exactly one tar+gzip layer, which both Flux and Argo CD accept.
 type Artifact struct {
-	Index    *Index
+	Index    *rendered.Index
 	Config   blob
 	Layer    blob
 	Manifest blob
@@ -65,7 +67,7 @@ func (a *Artifact) Descriptor() ocispec.Descriptor { return a.Manifest.desc }
 // NewArtifact packs the bundle folder fsys. It refuses a bundle whose files
 // do not match its bundle.json, so a tampered folder is never published.
 func NewArtifact(fsys fs.FS, opts ArtifactOptions) (*Artifact, error) {
-	files, err := readBundleFiles(fsys)
+	files, err := readBundleFiles(fsys, DefaultLimits)
 	if err != nil {
 		return nil, err
 	}
@@ -77,7 +79,7 @@ func newArtifactFromFiles(files map[string][]byte, opts ArtifactOptions) (*Artif
 	if !ok {
 		return nil, &InvalidError{Reason: "not a bundle folder: " + IndexFile + " is missing (run edict build first)"}
 	}
-	idx, err := ParseIndex(raw)
+	idx, err := rendered.ParseIndex(raw)
 	if err != nil {
 		return nil, err
 	}

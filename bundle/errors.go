@@ -4,15 +4,14 @@ import (
 	"errors"
 	"fmt"
 	"strings"
+
+	"github.com/edict-policy/edict/rendered"
 )
 
 // InvalidError reports input that is not a usable bundle, key or reference:
-// the caller's mistake rather than a failed check.
-type InvalidError struct {
-	Reason string
-}
-
-func (e *InvalidError) Error() string { return e.Reason }
+// the caller's mistake rather than a failed check. It is the model's error,
+// so a bad bundle.json is the same error whoever reads it.
+type InvalidError = rendered.InvalidError
 
 // VerifyError reports a failed verification: unsigned, wrong key, a tampered
 // file, or a tag that no longer points at the signed digest.

@@ -117,7 +117,7 @@ func TestPushRegistryTwice(t *testing.T) {
 	if f.Digest != res.Digest || f.Name != "contoso-prod" || f.VerifyResult.Files != 5 {
 		t.Errorf("fetched %+v", f.VerifyResult)
 	}
-	for p, want := range fixtureOutput().Files {
+	for p, want := range fixtureOutput().FileMap() {
 		if !bytes.Equal(f.Content[p], want) {
 			t.Errorf("%s differs after push and fetch", p)
 		}

@@ -223,7 +223,7 @@ func TestVerifyFailures(t *testing.T) {
 	}
 	// Someone pushes a different, unsigned bundle over the same tag.
 	changed := fixtureOutput()
-	changed.Files["constraints/kustomization.yaml"] = []byte("resources: []\n")
+	setFile(changed, "constraints/kustomization.yaml", []byte("resources: []\n"))
 	dir := filepath.Join(t.TempDir(), "changed")
 	if err := Write(dir, changed); err != nil {
 		t.Fatal(err)

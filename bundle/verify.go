@@ -14,6 +14,8 @@ import (
 	ocispec "github.com/opencontainers/image-spec/specs-go/v1"
 	"github.com/sigstore/sigstore/pkg/signature"
 	"oras.land/oras-go/v2"
+
+	"github.com/edict-policy/edict/rendered"
 )
 
 // VerifyResult describes a verified artifact or bundle folder.
@@ -97,7 +99,7 @@ func fetchVerified(ctx context.Context, t oras.ReadOnlyTarget, loc *Location, v 
 	if !ok {
 		return nil, &VerifyError{Reason: "the artifact has no " + IndexFile + ": not an edict bundle"}
 	}
-	idx, err := ParseIndex(idxRaw)
+	idx, err := rendered.ParseIndex(idxRaw)
 	if err != nil {
 		return nil, &VerifyError{Reason: err.Error()}
 	}
@@ -173,7 +175,7 @@ func VerifyFolder(dir string, v signature.Verifier) (*VerifyResult, error) {
 		}
 		return nil, fmt.Errorf("read %s: %w", filepath.Join(dir, IndexFile), err)
 	}
-	idx, err := ParseIndex(raw)
+	idx, err := rendered.ParseIndex(raw)
 	if err != nil {
 		return nil, err
 	}

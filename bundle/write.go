@@ -12,7 +12,7 @@ import (
 
 	"github.com/sigstore/sigstore/pkg/signature"
 
-	"github.com/edict-policy/edict/compile"
+	"github.com/edict-policy/edict/rendered"
 )
 
 // WriteOption changes what Write puts in the bundle folder.
@@ -28,16 +28,19 @@ func WithSigner(s signature.Signer) WriteOption {
 	return func(c *writeConfig) { c.signer = s }
 }
 
-// Write renders out into dir: every file of out.Files, bundle.json and, when
+// Write puts the bundle b into dir: every file of b, bundle.json and, when
 // signing, bundle.sig. The bundle is assembled in a temporary folder beside
 // dir and swapped in by rename, so a failed write leaves any earlier bundle
 // at dir untouched and no half-written bundle behind.
-func Write(dir string, out *compile.Output, opts ...WriteOption) error {
+func Write(dir string, b *rendered.Bundle, opts ...WriteOption) error {
 	var cfg writeConfig
 	for _, o := range opts {
 		o(&cfg)
 	}
-	idx, err := NewIndex(out)
+	if b == nil {
+		return errors.New("bundle: nothing to write")
+	}
+	idx, err := b.Index()
 	if err != nil {
 		return err
 	}
@@ -45,10 +48,7 @@ func Write(dir string, out *compile.Output, opts ...WriteOption) error {
 	if err != nil {
 		return err
 	}
-	files := make(map[string][]byte, len(out.Files)+2)
-	for p, b := range out.Files {
-		files[p] = b
-	}
+	files := b.FileMap()
 	files[IndexFile] = indexBytes
 	if cfg.signer != nil {
 		sig, err := SignBlob(cfg.signer, indexBytes)

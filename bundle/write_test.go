@@ -10,7 +10,7 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/edict-policy/edict/compile"
+	"github.com/edict-policy/edict/rendered"
 )
 
 func readTree(t *testing.T, dir string) map[string]string {
@@ -106,7 +106,7 @@ func TestIndexContent(t *testing.T) {
 		t.Errorf("files = %v, want %v", paths, want)
 	}
 	f := idx.Files[2]
-	if f.SHA256 != sha256Hex(fixtureOutput().Files["kustomization.yaml"]) || f.Size != int64(len(fixtureOutput().Files["kustomization.yaml"])) {
+	if want := fixtureOutput().FileMap()["kustomization.yaml"]; f.SHA256 != rendered.SHA256(want) || f.Size != int64(len(want)) {
 		t.Errorf("kustomization.yaml entry = %+v", f)
 	}
 	if idx.Name != "contoso-prod" || idx.Version != "2.3.0" || len(idx.Policies) != 1 || len(idx.Inputs) != 1 {
@@ -136,8 +136,8 @@ func TestWriteFailureKeepsPreviousBundle(t *testing.T) {
 	// Files are written in sorted order; a name longer than any filesystem
 	// allows fails only after the earlier files were written.
 	bad := fixtureOutput()
-	bad.Files["templates/"+strings.Repeat("z", 300)+".yaml"] = []byte("x")
-	bad.Files["constraints/new.yaml"] = []byte("new")
+	setFile(bad, "templates/"+strings.Repeat("z", 300)+".yaml", []byte("x"))
+	setFile(bad, "constraints/new.yaml", []byte("new"))
 	err := Write(dir, bad)
 	if err == nil {
 		t.Fatal("Write with an impossible file name succeeded")
@@ -165,7 +165,7 @@ func TestWriteRejectsBadPaths(t *testing.T) {
 	for _, p := range []string{"../escape.yaml", "/abs.yaml", "bundle.json", "bundle.sig", "a//b", `a\b`, "."} {
 		t.Run(p, func(t *testing.T) {
 			out := fixtureOutput()
-			out.Files[p] = []byte("x")
+			setFile(out, p, []byte("x"))
 			dir := filepath.Join(t.TempDir(), "b")
 			if err := Write(dir, out); err == nil {
 				t.Fatalf("Write accepted path %q", p)
@@ -175,7 +175,7 @@ func TestWriteRejectsBadPaths(t *testing.T) {
 			}
 		})
 	}
-	out := &compile.Output{Name: "x", Files: map[string][]byte{"a": []byte("1"), "a/b": []byte("2")}}
+	out := &rendered.Bundle{Name: "x", Kustomizations: []*rendered.Manifest{{Path: "a", Data: []byte("1")}, {Path: "a/b", Data: []byte("2")}}}
 	if err := Write(filepath.Join(t.TempDir(), "b"), out); err == nil {
 		t.Error("Write accepted a path that is both file and folder")
 	}

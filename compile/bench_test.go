@@ -76,12 +76,7 @@ func TestGeneratedRepoBuilds(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	constraints := 0
-	for f := range out.Files {
-		if strings.HasPrefix(f, "constraints/") && !strings.HasSuffix(f, "kustomization.yaml") {
-			constraints++
-		}
-	}
+	constraints := len(out.Constraints)
 	if constraints != 14 { // 12 policies plus second uses of policies 0 and 10
 		t.Errorf("constraints = %d, want 14", constraints)
 	}

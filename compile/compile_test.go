@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/edict-policy/edict/library"
+	"github.com/edict-policy/edict/rendered"
 )
 
 // A small repository with one policy of its own, so these tests do not
@@ -76,7 +77,7 @@ func initiative(body string) string {
 
 var testNow = time.Date(2026, 11, 22, 0, 0, 0, 0, time.UTC)
 
-func build(t *testing.T, fsys fstest.MapFS, file string) (*Output, error) {
+func build(t *testing.T, fsys fstest.MapFS, file string) (*rendered.Bundle, error) {
 	t.Helper()
 	b, err := NewBuilder(fsys, ".", Options{Now: testNow})
 	if err != nil {
@@ -125,7 +126,7 @@ spec:
 	if err != nil {
 		t.Fatal(err)
 	}
-	byRef := map[string]ResolvedRef{}
+	byRef := map[string]rendered.Reference{}
 	for _, p := range out.Policies {
 		byRef[p.Ref] = p
 	}
@@ -156,15 +157,15 @@ spec:
 	if off := byRef["off"]; off.Constraint != "" || off.EnforcementAction != "" {
 		t.Errorf("disabled reference rendered a constraint: %+v", off)
 	}
-	if _, ok := out.Files["constraints/demolabels.off.yaml"]; ok {
+	if _, ok := out.FileMap()["constraints/demolabels.off.yaml"]; ok {
 		t.Error("disabled reference has a constraint file")
 	}
 	for _, f := range []string{"templates/demolabels.yaml", "constraints/demolabels.demo-labels.yaml", "constraints/demolabels.second-use.yaml", "kustomization.yaml", "templates/kustomization.yaml", "constraints/kustomization.yaml"} {
-		if _, ok := out.Files[f]; !ok {
-			t.Errorf("missing %s; have %v", f, sortedKeys(out.Files))
+		if _, ok := out.FileMap()[f]; !ok {
+			t.Errorf("missing %s; have %v", f, sortedKeys(out.FileMap()))
 		}
 	}
-	tmpl := string(out.Files["templates/demolabels.yaml"])
+	tmpl := string(out.FileMap()["templates/demolabels.yaml"])
 	for _, want := range []string{"version: v1", "package lib.demo", "excludedContainers", "argocd.argoproj.io/sync-wave: \"-1\""} {
 		if !strings.Contains(tmpl, want) {
 			t.Errorf("template lacks %q:\n%s", want, tmpl)
@@ -184,7 +185,7 @@ func TestEffectsMapToEnforcementActions(t *testing.T) {
 		if got := out.Policies[0].EnforcementAction; got != action {
 			t.Errorf("effect %s: enforcementAction %q, want %q", effect, got, action)
 		}
-		c := string(out.Files["constraints/demolabels.demo-labels.yaml"])
+		c := string(out.FileMap()["constraints/demolabels.demo-labels.yaml"])
 		if action != "" && !strings.Contains(c, "enforcementAction: "+action) {
 			t.Errorf("effect %s: constraint lacks enforcementAction %s:\n%s", effect, action, c)
 		}
@@ -229,11 +230,12 @@ func TestBuildIsDeterministic(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		if len(again.Files) != len(first.Files) {
-			t.Fatalf("file count changed: %d vs %d", len(again.Files), len(first.Files))
+		againFiles, firstFiles := again.FileMap(), first.FileMap()
+		if len(againFiles) != len(firstFiles) {
+			t.Fatalf("file count changed: %d vs %d", len(againFiles), len(firstFiles))
 		}
-		for name, data := range first.Files {
-			if string(again.Files[name]) != string(data) {
+		for name, data := range firstFiles {
+			if string(againFiles[name]) != string(data) {
 				t.Fatalf("%s differs between builds", name)
 			}
 		}
@@ -335,11 +337,11 @@ func TestConstraintNameCollisionAcrossInitiatives(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	err = CheckCollisions([]*Output{a, b})
+	err = CheckCollisions([]*rendered.Bundle{a, b})
 	if err == nil || !IsInputError(err) || !strings.Contains(err.Error(), "constraint team-prod-x (demolabels) is also rendered by team-prod reference x") {
 		t.Fatalf("want a collision error, got %v", err)
 	}
-	if err := CheckCollisions([]*Output{a}); err != nil {
+	if err := CheckCollisions([]*rendered.Bundle{a}); err != nil {
 		t.Fatalf("one output collides with itself: %v", err)
 	}
 }

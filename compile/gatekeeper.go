@@ -1,14 +1,12 @@
 package compile
 
 import (
+	"bytes"
 	"context"
 	"fmt"
-	"strings"
-
-	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
-	"sigs.k8s.io/yaml"
 
 	"github.com/edict-policy/edict/engine"
+	"github.com/edict-policy/edict/rendered"
 )
 
 // gatekeeperCheck loads rendered templates and constraints into Gatekeeper's
@@ -18,96 +16,34 @@ import (
 // however many initiatives render it.
 type gatekeeperCheck struct {
 	eng    *engine.Engine
-	loaded map[string]string // template file -> content it was loaded with
+	loaded map[string][]byte // template path -> the bytes it was loaded with
 }
 
-func checkWithGatekeeper(ctx context.Context, out *Output) error {
+func checkWithGatekeeper(ctx context.Context, out *rendered.Bundle) error {
 	return (&gatekeeperCheck{}).check(ctx, out)
 }
 
-func (g *gatekeeperCheck) check(ctx context.Context, out *Output) error {
+func (g *gatekeeperCheck) check(ctx context.Context, out *rendered.Bundle) error {
 	if g.eng == nil {
 		eng, err := engine.New()
 		if err != nil {
 			return fmt.Errorf("start Gatekeeper engine: %w", err)
 		}
-		g.eng, g.loaded = eng, map[string]string{}
+		g.eng, g.loaded = eng, map[string][]byte{}
 	}
-	eng := g.eng
-	for _, name := range sortedKeys(out.Files) {
-		if !strings.HasPrefix(name, "templates/") || strings.HasPrefix(name, "templates/expansion.") || strings.HasSuffix(name, "kustomization.yaml") {
+	for _, t := range out.Templates {
+		if prev, ok := g.loaded[t.Path]; ok && bytes.Equal(prev, t.Data) {
 			continue
 		}
-		if g.loaded[name] == string(out.Files[name]) {
-			continue
+		if err := g.eng.AddTemplate(ctx, engine.Object(t.Manifest)); err != nil {
+			return &Error{File: out.Name + "/" + t.Path, Msg: "Gatekeeper rejects the template: " + err.Error()}
 		}
-		obj, err := toUnstructured(out.Files[name])
-		if err != nil {
-			return fmt.Errorf("%s/%s: %w", out.Name, name, err)
-		}
-		if err := eng.AddTemplate(ctx, obj); err != nil {
-			return &Error{File: out.Name + "/" + name, Msg: "Gatekeeper rejects the template: " + err.Error()}
-		}
-		g.loaded[name] = string(out.Files[name])
+		g.loaded[t.Path] = t.Data
 	}
-	for _, name := range sortedKeys(out.Files) {
-		if !strings.HasPrefix(name, "constraints/") || strings.HasSuffix(name, "kustomization.yaml") {
-			continue
-		}
-		obj, err := toUnstructured(out.Files[name])
-		if err != nil {
-			return fmt.Errorf("%s/%s: %w", out.Name, name, err)
-		}
-		if err := eng.AddConstraint(ctx, obj); err != nil {
-			return &Error{File: out.Name + "/" + name, Msg: "Gatekeeper rejects the constraint: " + err.Error()}
+	for _, c := range out.Constraints {
+		if err := g.eng.AddConstraint(ctx, engine.Object(c.Manifest)); err != nil {
+			return &Error{File: out.Name + "/" + c.Path, Msg: "Gatekeeper rejects the constraint: " + err.Error()}
 		}
 	}
 	return nil
-}
-
-func toUnstructured(data []byte) (*unstructured.Unstructured, error) {
-	obj := map[string]any{}
-	if err := yaml.Unmarshal(data, &obj); err != nil {
-		return nil, err
-	}
-	return &unstructured.Unstructured{Object: obj}, nil
-}
-
-// LoadEngine starts a Gatekeeper engine holding a rendered bundle: its
-// templates, its constraints and its ExpansionTemplates, ready to review
-// objects the way a cluster synced from the bundle would.
-func LoadEngine(ctx context.Context, out *Output, opts ...engine.Option) (*engine.Engine, error) {
-	eng, err := engine.New(opts...)
-	if err != nil {
-		return nil, fmt.Errorf("start Gatekeeper engine: %w", err)
-	}
-	var expansions, constraints []*unstructured.Unstructured
-	for _, name := range sortedKeys(out.Files) {
-		if strings.HasSuffix(name, "kustomization.yaml") {
-			continue
-		}
-		obj, err := toUnstructured(out.Files[name])
-		if err != nil {
-			return nil, fmt.Errorf("%s/%s: %w", out.Name, name, err)
-		}
-		switch {
-		case strings.HasPrefix(name, "templates/expansion."):
-			expansions = append(expansions, obj)
-		case strings.HasPrefix(name, "templates/"):
-			if err := eng.AddTemplate(ctx, obj); err != nil {
-				return nil, fmt.Errorf("%s/%s: %w", out.Name, name, err)
-			}
-		case strings.HasPrefix(name, "constraints/"):
-			constraints = append(constraints, obj)
-		}
-	}
-	for _, c := range constraints {
-		if err := eng.AddConstraint(ctx, c); err != nil {
-			return nil, fmt.Errorf("%s: constraint %s: %w", out.Name, c.GetName(), err)
-		}
-	}
-	if err := eng.SetExpansion(expansions); err != nil {
-		return nil, fmt.Errorf("%s: %w", out.Name, err)
-	}
-	return eng, nil
 }

@@ -4,6 +4,12 @@ import (
 	"context"
 	"strings"
 	"testing"
+
+	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
+	"sigs.k8s.io/yaml"
+
+	"github.com/edict-policy/edict/engine"
+	"github.com/edict-policy/edict/rendered"
 )
 
 // TestRenderedBundleEvaluates loads a rendered template and constraint into
@@ -21,7 +27,7 @@ func TestRenderedBundleEvaluates(t *testing.T) {
 		t.Fatal(err)
 	}
 	ctx := context.Background()
-	eng, err := LoadEngine(ctx, out)
+	eng, err := engine.Load(ctx, out)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -58,9 +64,24 @@ func TestGatekeeperRejectsWhatOPAAccepts(t *testing.T) {
 	}
 	// Break the rendered template the way a hand edit could: the name no
 	// longer matches the lowercase kind.
-	out.Files["templates/demolabels.yaml"] = []byte(strings.Replace(string(out.Files["templates/demolabels.yaml"]), "name: demolabels", "name: wrongname", 1))
+	tmpl := out.Templates[0]
+	obj := engine.Object(tmpl.Manifest).Object
+	obj["metadata"].(map[string]any)["name"] = "wrongname"
+	m, err := rendered.NewManifest(tmpl.Path, obj)
+	if err != nil {
+		t.Fatal(err)
+	}
+	out.Templates[0] = &rendered.Template{Manifest: m, Policy: tmpl.Policy, ConstraintKind: tmpl.ConstraintKind}
 	err = checkWithGatekeeper(context.Background(), out)
 	if err == nil || !strings.Contains(err.Error(), "Gatekeeper rejects the template") {
 		t.Fatalf("want Gatekeeper's rejection, got %v", err)
 	}
+}
+
+func toUnstructured(data []byte) (*unstructured.Unstructured, error) {
+	obj := map[string]any{}
+	if err := yaml.Unmarshal(data, &obj); err != nil {
+		return nil, err
+	}
+	return &unstructured.Unstructured{Object: obj}, nil
 }

@@ -6,26 +6,25 @@ import (
 
 	"sigs.k8s.io/kustomize/api/krusty"
 	"sigs.k8s.io/kustomize/kyaml/filesys"
+
+	"github.com/edict-policy/edict/rendered"
 )
 
 // checkWithKustomize builds the rendered tree with kustomize, in memory, and
 // checks that it yields exactly the rendered templates and constraints, so
 // that `kubectl kustomize` and Flux's kustomize-controller will accept it.
-func checkWithKustomize(out *Output) error {
+func checkWithKustomize(out *rendered.Bundle) error {
 	mem := filesys.MakeFsInMemory()
-	want := 0
-	for name, data := range out.Files {
-		p := path.Join("/bundle", name)
+	for _, m := range out.Files() {
+		p := path.Join("/bundle", m.Path)
 		if err := mem.MkdirAll(path.Dir(p)); err != nil {
 			return err
 		}
-		if err := mem.WriteFile(p, data); err != nil {
+		if err := mem.WriteFile(p, m.Data); err != nil {
 			return err
 		}
-		if path.Base(name) != "kustomization.yaml" {
-			want++
-		}
 	}
+	want := len(out.Templates) + len(out.Expansions) + len(out.Constraints)
 	k := krusty.MakeKustomizer(krusty.MakeDefaultOptions())
 	res, err := k.Run(mem, "/bundle")
 	if err != nil {

@@ -4,23 +4,158 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"fmt"
+	"path"
 	"sort"
 	"strings"
 
-	"sigs.k8s.io/yaml"
+	"github.com/edict-policy/edict/rendered"
 )
 
 // Labels and annotations edict puts on what it renders.
 const (
-	labelManagedBy   = "app.kubernetes.io/managed-by"
-	labelInitiative  = "edict.dev/initiative"
-	labelPolicy      = "edict.dev/policy"
-	labelRef         = "edict.dev/reference"
+	labelManagedBy   = rendered.LabelManagedBy
+	labelInitiative  = rendered.LabelInitiative
+	labelPolicy      = rendered.LabelPolicy
+	labelRef         = rendered.LabelReference
 	annotSyncWave    = "argocd.argoproj.io/sync-wave"
 	annotSyncOptions = "argocd.argoproj.io/sync-options"
 	gatekeeperTarget = "admission.k8s.gatekeeper.sh"
 	maxNameLength    = 63
 )
+
+// render turns a resolved plan into the bundle: one constraint per enabled
+// reference, the templates of the policies they use, the ExpansionTemplates
+// when a constraint reviews Pods, the kustomizations, and the index entries.
+func (b *Builder) render(plan *Plan) (*rendered.Bundle, error) {
+	in := plan.Initiative
+	name := in.Metadata.Name
+	out := &rendered.Bundle{
+		Name:        name,
+		Version:     in.Spec.Version,
+		Description: firstNonEmpty(in.Spec.Description, in.Spec.Title),
+		Warnings:    plan.Warnings,
+	}
+	var errs ErrorList
+	usedPolicies := map[string]bool{}
+	constraintOwner := map[string]string{}
+	needsExpansion := false
+	for _, r := range plan.Refs {
+		entry := rendered.Reference{
+			Ref:           r.Ref,
+			Policy:        r.Policy.Metadata.Name,
+			PolicyVersion: r.Policy.Spec.Version,
+			Template:      r.Policy.TemplateName(),
+			Effect:        r.Effect,
+			Match:         matchObject(r.Match),
+			Parameters:    deepCopy(r.Parameters),
+		}
+		if len(entry.Parameters) == 0 {
+			entry.Parameters = nil
+		}
+		if len(entry.Match) == 0 {
+			entry.Match = nil
+		}
+		if obj := ConstraintObject(name, r); obj != nil {
+			cname := ConstraintName(name, r.Ref)
+			entry.Constraint = cname
+			entry.EnforcementAction = r.EnforcementAction()
+			key := r.Policy.Spec.ConstraintKind + "/" + cname
+			if prev, dup := constraintOwner[key]; dup {
+				errs = append(errs, in.doc.keyErrorAt([]string{"spec", "policies", r.Ref}, fmt.Sprintf("reference %q renders constraint %s, which reference %q already renders", r.Ref, cname, prev), "rename one of the references"))
+				continue
+			}
+			constraintOwner[key] = r.Ref
+			if _, err := b.cat.Compile(r.Policy.Metadata.Name); err != nil {
+				errs = appendErr(errs, err)
+				continue
+			}
+			m, err := rendered.NewManifest("constraints/"+r.Policy.TemplateName()+"."+r.Ref+".yaml", obj)
+			if err != nil {
+				return nil, fmt.Errorf("render constraint %s: %w", cname, err)
+			}
+			out.Constraints = append(out.Constraints, &rendered.Constraint{Manifest: m, Ref: r.Ref, Policy: r.Policy.Metadata.Name})
+			usedPolicies[r.Policy.Metadata.Name] = true
+			if matchesPods(r.Match) {
+				needsExpansion = true
+			}
+		}
+		out.Policies = append(out.Policies, entry)
+	}
+	if len(errs) > 0 {
+		return nil, errs.Err()
+	}
+	inputs := map[string][]byte{}
+	for _, ci := range plan.Chain {
+		inputs[ci.File] = ci.raw
+	}
+	for _, pname := range sortedKeys(usedPolicies) {
+		cp, _ := b.cat.Compile(pname)
+		t, ok := b.templates[pname]
+		if !ok {
+			var err error
+			if t, err = RenderTemplate(cp); err != nil {
+				return nil, fmt.Errorf("render template %s: %w", cp.TemplateName(), err)
+			}
+			if b.templates == nil {
+				b.templates = map[string]*rendered.Template{}
+			}
+			b.templates[pname] = t
+		}
+		out.Templates = append(out.Templates, t)
+		prefix := ""
+		if cp.BuiltIn {
+			prefix = "builtin:library/"
+		}
+		inputs[prefix+path.Join(cp.Dir, "policy.yaml")] = cp.raw
+		inputs[prefix+path.Join(cp.Dir, "policy.rego")] = []byte(cp.Rego)
+		for _, l := range cp.Libs {
+			lp := l.File
+			if l.BuiltIn {
+				lp = "builtin:library/" + lp
+			}
+			inputs[lp] = []byte(l.Source)
+		}
+	}
+	if needsExpansion {
+		exp := expansionTemplates()
+		for _, n := range sortedKeys(exp) {
+			m, err := rendered.NewManifest("templates/expansion."+n+".yaml", exp[n])
+			if err != nil {
+				return nil, err
+			}
+			out.Expansions = append(out.Expansions, m)
+		}
+	}
+	var templateFiles, constraintFiles []string
+	for _, t := range out.Templates {
+		templateFiles = append(templateFiles, path.Base(t.Path))
+	}
+	for _, m := range out.Expansions {
+		templateFiles = append(templateFiles, path.Base(m.Path))
+	}
+	for _, c := range out.Constraints {
+		constraintFiles = append(constraintFiles, path.Base(c.Path))
+	}
+	for _, k := range []struct {
+		file string
+		res  []string
+	}{
+		{"kustomization.yaml", []string{"constraints", "templates"}},
+		{"templates/kustomization.yaml", templateFiles},
+		{"constraints/kustomization.yaml", constraintFiles},
+	} {
+		m, err := rendered.NewManifest(k.file, kustomization(k.res))
+		if err != nil {
+			return nil, err
+		}
+		out.Kustomizations = append(out.Kustomizations, m)
+	}
+	for _, p := range sortedKeys(inputs) {
+		out.Inputs = append(out.Inputs, rendered.Input{Path: p, SHA256: rendered.SHA256(inputs[p])})
+	}
+	out.Sort()
+	return out, nil
+}
 
 // TemplateObject returns the ConstraintTemplate of a compiled policy as a
 // plain object (the shape sigs.k8s.io/yaml marshals with sorted keys).
@@ -66,9 +201,13 @@ func TemplateObject(cp *CompiledPolicy) map[string]any {
 	}
 }
 
-// RenderTemplate renders a compiled policy's ConstraintTemplate as YAML.
-func RenderTemplate(cp *CompiledPolicy) ([]byte, error) {
-	return yaml.Marshal(TemplateObject(cp))
+// RenderTemplate renders a compiled policy's ConstraintTemplate.
+func RenderTemplate(cp *CompiledPolicy) (*rendered.Template, error) {
+	m, err := rendered.NewManifest("templates/"+cp.TemplateName()+".yaml", TemplateObject(cp))
+	if err != nil {
+		return nil, err
+	}
+	return &rendered.Template{Manifest: m, Policy: cp.Metadata.Name, ConstraintKind: cp.Spec.ConstraintKind}, nil
 }
 
 // ConstraintName is <initiative>-<ref>, shortened with a stable hash suffix

@@ -37,7 +37,7 @@ func obj(apiVersion, kind string, spec map[string]any) *unstructured.Unstructure
 func TestExpansionReportsWorkloads(t *testing.T) {
 	out := build(t, "pod-security-restricted")
 	for _, f := range []string{"templates/expansion.edict-expand-workloads.yaml", "templates/expansion.edict-expand-cronjobs.yaml"} {
-		if _, ok := out.Files[f]; !ok {
+		if _, ok := out.FileMap()[f]; !ok {
 			t.Fatalf("bundle has no %s", f)
 		}
 	}

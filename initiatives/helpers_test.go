@@ -14,6 +14,7 @@ import (
 
 	"github.com/edict-policy/edict/compile"
 	"github.com/edict-policy/edict/engine"
+	"github.com/edict-policy/edict/rendered"
 )
 
 // builtins are the initiatives this package ships.
@@ -28,12 +29,12 @@ var (
 	builderOnce sync.Once
 	builder     *compile.Builder
 	builderErr  error
-	outputs     sync.Map // name -> *compile.Output
+	outputs     sync.Map // name -> *rendered.Bundle
 )
 
 // build renders a built-in initiative in memory, once per test binary: the
 // builder compiles each policy once and every test shares the result.
-func build(t *testing.T, name string) *compile.Output {
+func build(t *testing.T, name string) *rendered.Bundle {
 	t.Helper()
 	builderOnce.Do(func() {
 		builder, builderErr = compile.NewBuilder(fstest.MapFS{}, ".", compile.Options{})
@@ -42,7 +43,7 @@ func build(t *testing.T, name string) *compile.Output {
 		t.Fatalf("load the built-in catalog: %v", builderErr)
 	}
 	if out, ok := outputs.Load(name); ok {
-		return out.(*compile.Output)
+		return out.(*rendered.Bundle)
 	}
 	out, err := builder.BuildBuiltin(context.Background(), name)
 	if err != nil {
@@ -83,18 +84,14 @@ func workload(t *testing.T, file string) *unstructured.Unstructured {
 
 // loadEngine loads a rendered bundle into Gatekeeper's engine: templates,
 // then constraints, and the ExpansionTemplates when expand is true.
-func loadEngine(t *testing.T, out *compile.Output, expand bool) *engine.Engine {
+func loadEngine(t *testing.T, out *rendered.Bundle, expand bool) *engine.Engine {
 	t.Helper()
-	eng, err := compile.LoadEngine(context.Background(), out)
+	eng, err := engine.Load(context.Background(), out)
 	if err != nil {
 		t.Fatal(err)
 	}
 	if expand {
-		found := false
-		for n := range out.Files {
-			found = found || strings.HasPrefix(n, "templates/expansion.")
-		}
-		if !found {
+		if len(out.Expansions) == 0 {
 			t.Fatalf("%s renders no ExpansionTemplates", out.Name)
 		}
 	} else if err := eng.SetExpansion(nil); err != nil {
@@ -105,7 +102,7 @@ func loadEngine(t *testing.T, out *compile.Output, expand bool) *engine.Engine {
 
 // refsOf maps violations back to the references whose constraints raised
 // them, sorted and deduplicated.
-func refsOf(out *compile.Output, vs []engine.Violation) []string {
+func refsOf(out *rendered.Bundle, vs []engine.Violation) []string {
 	byConstraint := map[string]string{}
 	for _, p := range out.Policies {
 		if p.Constraint != "" {

@@ -91,7 +91,7 @@ func writeLibraryTree(dir string) error {
 		if err != nil {
 			return err
 		}
-		if err := writeFile(filepath.Join(dir, filepath.FromSlash(pdir), "template.yaml"), tmpl); err != nil {
+		if err := writeFile(filepath.Join(dir, filepath.FromSlash(pdir), "template.yaml"), tmpl.Data); err != nil {
 			return err
 		}
 	}

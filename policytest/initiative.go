@@ -23,6 +23,7 @@ import (
 
 	"github.com/edict-policy/edict/compile"
 	"github.com/edict-policy/edict/engine"
+	"github.com/edict-policy/edict/rendered"
 	"github.com/edict-policy/edict/schemas"
 )
 
@@ -98,7 +99,7 @@ func initiativeTestSchema() (*jsonschema.Schema, error) {
 type initiativeEnv struct {
 	once sync.Once
 	err  error
-	out  *compile.Output
+	out  *rendered.Bundle
 	eng  *engine.Engine
 	refs map[string]string // lowercase constraint kind + "/" + name -> ref
 	all  map[string]bool   // every reference id, enabled or not
@@ -240,8 +241,8 @@ func (r *runner) runInitiativeTest(ctx context.Context, ref fileRef) []Result {
 
 // initiativeEngine loads a rendered initiative (templates, constraints and
 // expansion templates) and inventory into a new engine.
-func (r *runner) initiativeEngine(ctx context.Context, out *compile.Output, inventory []*unstructured.Unstructured) (*engine.Engine, error) {
-	eng, err := compile.LoadEngine(ctx, out, r.engineOpts...)
+func (r *runner) initiativeEngine(ctx context.Context, out *rendered.Bundle, inventory []*unstructured.Unstructured) (*engine.Engine, error) {
+	eng, err := engine.Load(ctx, out, r.engineOpts...)
 	if err != nil {
 		return nil, err
 	}

@@ -117,15 +117,11 @@ func loadTemplate(ref templateRef) (*templates.ConstraintTemplate, error) {
 }
 
 func renderPolicy(display string, fsys fs.FS, dir string) (*templates.ConstraintTemplate, error) {
-	data, err := compile.RenderPolicyTemplate(fsys, dir)
+	t, err := compile.RenderPolicyTemplate(fsys, dir)
 	if err != nil {
 		return nil, &InputError{File: display, Msg: "render policy template: " + err.Error()}
 	}
-	objs, err := parseObjects(display, data)
-	if err != nil {
-		return nil, err
-	}
-	ct, err := engine.ParseTemplate(objs[0])
+	ct, err := engine.ParseTemplate(engine.Object(t.Manifest))
 	if err != nil {
 		return nil, &InputError{File: display, Msg: err.Error()}
 	}

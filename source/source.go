@@ -30,6 +30,7 @@ import (
 
 	"github.com/edict-policy/edict/bundle"
 	"github.com/edict-policy/edict/compile"
+	"github.com/edict-policy/edict/rendered"
 )
 
 // GitPrefix introduces a git revision: git:REV or git:REV:PATH.
@@ -61,8 +62,8 @@ const MaxGitBytes = 256 << 20
 
 // Bundle is one rendered bundle and where it came from.
 type Bundle struct {
-	// Output is the rendered bundle: its files and resolved references.
-	Output *compile.Output
+	// Output is the rendered bundle: its objects and resolved references.
+	Output *rendered.Bundle
 	// Origin names where the bundle came from, for messages and reports
 	// ("initiatives/prod.yaml", "oci://ghcr.io/x/p@sha256:…", "git:main:initiatives/prod.yaml").
 	Origin string

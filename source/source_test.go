@@ -74,13 +74,7 @@ func toStrings(v any) []string {
 }
 
 func constraintFiles(b *Bundle) int {
-	n := 0
-	for f := range b.Output.Files {
-		if strings.HasPrefix(f, "constraints/") && !strings.HasSuffix(f, "kustomization.yaml") {
-			n++
-		}
-	}
-	return n
+	return len(b.Output.Constraints)
 }
 
 func testKeys(t *testing.T) (signature.SignerVerifier, signature.Verifier) {
@@ -211,8 +205,8 @@ func TestResolveRegistry(t *testing.T) {
 	if len(got) != 1 || got[0].Digest == "" || !strings.HasPrefix(got[0].Origin, "oci://") {
 		t.Fatalf("got %+v", got)
 	}
-	for f, data := range built[0].Output.Files {
-		if string(got[0].Output.Files[f]) != string(data) {
+	for f, data := range built[0].Output.FileMap() {
+		if string(got[0].Output.FileMap()[f]) != string(data) {
 			t.Errorf("%s differs after the round trip", f)
 		}
 	}
@@ -306,8 +300,8 @@ func TestResolveGit(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		if got[0].Output.Name != "pod-security-baseline" || len(got[0].Output.Files) != len(built[0].Output.Files) {
-			t.Fatalf("got %s with %d files", got[0].Output.Name, len(got[0].Output.Files))
+		if got[0].Output.Name != "pod-security-baseline" || len(got[0].Output.FileMap()) != len(built[0].Output.FileMap()) {
+			t.Fatalf("got %s with %d files", got[0].Output.Name, len(got[0].Output.FileMap()))
 		}
 	})
 

@@ -14,6 +14,7 @@ import (
 
 	"github.com/edict-policy/edict/bundle"
 	"github.com/edict-policy/edict/compile"
+	"github.com/edict-policy/edict/rendered"
 )
 
 func init() {
@@ -116,7 +117,7 @@ func runBuild(cmd *cobra.Command, o buildOptions, args []string) error {
 	// Build everything before writing anything, so one bad initiative does
 	// not leave a mix of new and old bundles behind.
 	builders := map[string]*compile.Builder{}
-	var outputs []*compile.Output
+	var outputs []*rendered.Bundle
 	seen := map[string]string{}
 	for _, t := range targets {
 		b, ok := builders[t.root]
@@ -131,7 +132,7 @@ func runBuild(cmd *cobra.Command, o buildOptions, args []string) error {
 			}
 			builders[t.root] = b
 		}
-		var out *compile.Output
+		var out *rendered.Bundle
 		if name, isBuiltin := strings.CutPrefix(t.file, "builtin:"); isBuiltin {
 			out, err = b.BuildBuiltin(cmd.Context(), name)
 		} else {
@@ -158,16 +159,8 @@ func runBuild(cmd *cobra.Command, o buildOptions, args []string) error {
 			return withExit(ExitIO, fmt.Errorf("write %s: %w", dir, err))
 		}
 		res := buildResult{Name: out.Name, Version: out.Version, Dir: dir, Signed: o.signKey != "", Warnings: out.Warnings}
-		for _, p := range out.Policies {
-			if p.Constraint != "" {
-				res.Constraints++
-			}
-		}
-		for f := range out.Files {
-			if strings.HasPrefix(f, "templates/") && !strings.HasSuffix(f, "kustomization.yaml") {
-				res.Templates++
-			}
-		}
+		res.Constraints = len(out.Constraints)
+		res.Templates = len(out.Templates) + len(out.Expansions)
 		for _, w := range out.Warnings {
 			fmt.Fprintln(cmd.ErrOrStderr(), "warning:", w)
 		}

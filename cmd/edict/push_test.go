@@ -15,7 +15,7 @@ import (
 	"github.com/google/go-containerregistry/pkg/registry"
 
 	"github.com/edict-policy/edict/bundle"
-	"github.com/edict-policy/edict/compile"
+	"github.com/edict-policy/edict/rendered"
 )
 
 // runEdict runs the CLI in-process and returns stdout, stderr and the exit code.
@@ -37,14 +37,15 @@ func runEdict(t *testing.T, stdin string, args ...string) (string, string, int) 
 func testBundle(t *testing.T) string {
 	t.Helper()
 	dir := filepath.Join(t.TempDir(), "demo")
-	out := &compile.Output{
+	m := func(p, data string) *rendered.Manifest { return &rendered.Manifest{Path: p, Data: []byte(data)} }
+	out := &rendered.Bundle{
 		Name: "demo", Version: "1.0.0",
-		Files: map[string][]byte{
-			"kustomization.yaml":             []byte("resources:\n- templates\n- constraints\n"),
-			"templates/kustomization.yaml":   []byte("resources:\n- t.yaml\n"),
-			"templates/t.yaml":               []byte("apiVersion: templates.gatekeeper.sh/v1\nkind: ConstraintTemplate\nmetadata:\n  name: t\n"),
-			"constraints/kustomization.yaml": []byte("resources:\n- c.yaml\n"),
-			"constraints/c.yaml":             []byte("apiVersion: constraints.gatekeeper.sh/v1beta1\nkind: T\nmetadata:\n  name: demo-c\n"),
+		Templates:   []*rendered.Template{{Manifest: m("templates/t.yaml", "apiVersion: templates.gatekeeper.sh/v1\nkind: ConstraintTemplate\nmetadata:\n  name: t\n")}},
+		Constraints: []*rendered.Constraint{{Manifest: m("constraints/c.yaml", "apiVersion: constraints.gatekeeper.sh/v1beta1\nkind: T\nmetadata:\n  name: demo-c\n")}},
+		Kustomizations: []*rendered.Manifest{
+			m("kustomization.yaml", "resources:\n- templates\n- constraints\n"),
+			m("templates/kustomization.yaml", "resources:\n- t.yaml\n"),
+			m("constraints/kustomization.yaml", "resources:\n- c.yaml\n"),
 		},
 	}
 	if err := bundle.Write(dir, out); err != nil {
