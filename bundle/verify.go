@@ -275,19 +275,4 @@ func (r *Remote) Pull(ctx context.Context, loc *Location, dir string, v signatur
 	return f, nil
 }
 
-func checkPullDir(dir string) error {
-	entries, err := os.ReadDir(dir)
-	if errors.Is(err, fs.ErrNotExist) {
-		return nil
-	}
-	if err != nil {
-		return fmt.Errorf("output folder %s: %w", dir, err)
-	}
-	if len(entries) == 0 {
-		return nil
-	}
-	if _, err := os.Stat(filepath.Join(dir, IndexFile)); err == nil {
-		return nil
-	}
-	return &InvalidError{Reason: fmt.Sprintf("output folder %s is not empty and holds no bundle; refusing to replace it", dir)}
-}
+func checkPullDir(dir string) error { return checkBundleDir(dir) }

@@ -5,6 +5,8 @@ import (
 	"encoding/base64"
 	"errors"
 	"fmt"
+	"io"
+	"io/fs"
 	"os"
 	"path"
 	"path/filepath"
@@ -50,6 +52,9 @@ func Write(dir string, b *rendered.Bundle, opts ...WriteOption) error {
 	}
 	files := b.FileMap()
 	files[IndexFile] = indexBytes
+	if err := checkBundleDir(dir); err != nil {
+		return err
+	}
 	if cfg.signer != nil {
 		sig, err := SignBlob(cfg.signer, indexBytes)
 		if err != nil {
@@ -162,6 +167,57 @@ func syncDir(name string) error {
 		return err
 	}
 	return nil
+}
+
+// checkBundleDir refuses to let a bundle replace a folder that is not one:
+// an existing dir must be empty or hold an edict bundle.json. Anything else
+// (a source folder such as ./policies, unrelated files) would be deleted.
+func checkBundleDir(dir string) error {
+	info, err := os.Lstat(dir)
+	if errors.Is(err, fs.ErrNotExist) {
+		return nil
+	}
+	if err != nil {
+		return fmt.Errorf("output folder %s: %w", dir, err)
+	}
+	if !info.IsDir() {
+		return &InvalidError{Reason: fmt.Sprintf("output %s exists and is not a folder; refusing to replace it", dir)}
+	}
+	entries, err := os.ReadDir(dir)
+	if err != nil {
+		return fmt.Errorf("output folder %s: %w", dir, err)
+	}
+	if len(entries) == 0 {
+		return nil
+	}
+	raw, err := readBounded(filepath.Join(dir, IndexFile), maxIndexSize)
+	if err == nil {
+		if _, perr := ParseIndex(raw); perr == nil {
+			return nil
+		}
+	}
+	return &InvalidError{Reason: fmt.Sprintf("output folder %s is not empty and holds no edict bundle (no valid %s); refusing to replace it: choose another -o or remove the folder yourself", dir, IndexFile)}
+}
+
+// maxIndexSize bounds how much of an existing bundle.json is read to
+// recognise a bundle folder.
+const maxIndexSize = 16 << 20
+
+// readBounded reads a regular file of at most limit bytes.
+func readBounded(name string, limit int64) ([]byte, error) {
+	f, err := os.Open(name)
+	if err != nil {
+		return nil, err
+	}
+	defer f.Close()
+	info, err := f.Stat()
+	if err != nil {
+		return nil, err
+	}
+	if !info.Mode().IsRegular() || info.Size() > limit {
+		return nil, fmt.Errorf("%s is not a regular file of at most %d bytes", name, limit)
+	}
+	return io.ReadAll(io.LimitReader(f, limit))
 }
 
 // replaceDir moves the complete folder src to dst. An existing dst is first

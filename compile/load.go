@@ -87,6 +87,9 @@ func LoadPolicy(fsys fs.FS, dir string) (*Policy, error) {
 	if err := checkParameterSchema(d, p.Spec.Parameters); err != nil {
 		return nil, err
 	}
+	if err := checkSchemaFormats(d, p.Spec.Parameters); err != nil {
+		return nil, err
+	}
 	regoFile := path.Join(dir, "policy.rego")
 	src, err := readInput(fsys, regoFile)
 	if err != nil {

@@ -68,6 +68,7 @@ func newParamSchema(p *Policy) *paramSchema {
 	ps.names = sortedKeys(all)
 	c := jsonschema.NewCompiler()
 	c.DefaultDraft(jsonschema.Draft4)
+	registerFormats(c)
 	// Resources are named by index: property names need no URL escaping then.
 	for i, name := range ps.names {
 		s, ok := all[name].(map[string]any)
@@ -75,7 +76,7 @@ func newParamSchema(p *Policy) *paramSchema {
 			continue
 		}
 		ps.props[name] = s
-		raw, err := json.Marshal(s)
+		raw, err := json.Marshal(closedSchema(s))
 		if err == nil {
 			var doc any
 			if doc, err = jsonschema.UnmarshalJSON(bytes.NewReader(raw)); err == nil {

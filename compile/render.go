@@ -191,7 +191,7 @@ func TemplateObject(cp *CompiledPolicy) map[string]any {
 		"spec": map[string]any{
 			"crd": map[string]any{"spec": map[string]any{
 				"names":      map[string]any{"kind": p.Spec.ConstraintKind},
-				"validation": map[string]any{"openAPIV3Schema": ParameterSchema(p)},
+				"validation": map[string]any{"openAPIV3Schema": templateSchema(p)},
 			}},
 			"targets": []any{map[string]any{
 				"target": gatekeeperTarget,

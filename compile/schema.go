@@ -115,6 +115,13 @@ func schemaErrors(d *document, base []string, err error, known func(path []strin
 			e = d.errorAt(path, fmt.Sprintf("%q is not allowed; expected one of: %s", got, strings.Join(want, ", ")), suggest(got, want))
 		case *kind.Pattern:
 			e = d.errorAt(path, patternMessage(k), "")
+		case *kind.Maximum:
+			e = d.errorAt(path, fmt.Sprintf("%s is above the maximum %s", k.Got.RatString(), k.Want.RatString()), "")
+		case *kind.Minimum:
+			e = d.errorAt(path, fmt.Sprintf("%s is below the minimum %s", k.Got.RatString(), k.Want.RatString()), "")
+		case *kind.Format:
+			msg, hint := formatMessage(k)
+			e = d.errorAt(path, msg, hint)
 		default:
 			e = d.errorAt(path, leaf.ErrorKind.LocalizedString(printer), "")
 		}

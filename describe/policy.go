@@ -152,15 +152,42 @@ func kinds(ks []compile.MatchKind) string {
 	return strings.Join(out, ", ")
 }
 
+// typeString describes a parameter's shape: arrays say what their items are
+// and objects list their fields (optional ones marked ?), so `library show`
+// documents what goes inside list items; typed formats are named.
 func typeString(s map[string]any) string {
 	t, _ := s["type"].(string)
-	if t == "array" {
+	switch t {
+	case "array":
 		if items, ok := s["items"].(map[string]any); ok {
 			return "array of " + typeString(items)
 		}
-	}
-	if t == "" {
+	case "object":
+		props, _ := s["properties"].(map[string]any)
+		if len(props) == 0 {
+			return "object"
+		}
+		required := map[string]bool{}
+		if r, ok := s["required"].([]any); ok {
+			for _, n := range r {
+				required[fmt.Sprint(n)] = true
+			}
+		}
+		fields := make([]string, 0, len(props))
+		for _, n := range sortedKeys(props) {
+			ps, _ := props[n].(map[string]any)
+			f := n
+			if !required[n] {
+				f += "?"
+			}
+			fields = append(fields, f+": "+typeString(ps))
+		}
+		return "{" + strings.Join(fields, ", ") + "}"
+	case "":
 		return "any"
+	}
+	if f, ok := s["format"].(string); ok {
+		return t + " (" + f + ")"
 	}
 	return t
 }

@@ -293,11 +293,13 @@ func (sr *suiteRunner) runTest(ctx context.Context, i int, t *suiteTest) {
 		fail(status, "constraint "+sr.src.display(cp)+": "+addErr.Error(), lineOf(sr.node, "tests", i, "constraint"))
 		return
 	}
+	var expObjs []*unstructured.Unstructured
 	if t.Expansion != "" {
 		ep, err := sr.resolve(t.Expansion)
 		if err == nil {
 			var objs []*unstructured.Unstructured
 			if objs, err = sr.r.objects(sr.src, ep); err == nil {
+				expObjs = objs
 				err = eng.SetExpansion(objs)
 				defer func() { _ = eng.SetExpansion(nil) }()
 			}
@@ -324,16 +326,44 @@ func (sr *suiteRunner) runTest(ctx context.Context, i int, t *suiteTest) {
 			sr.out = append(sr.out, Result{Kind: KindSuite, Group: sr.group, Name: name, Status: StatusSkip, File: sr.group, Line: cline, Message: "case skipped"})
 			continue
 		}
-		res, ok := sr.runCase(ctx, eng, i, j, c)
+		var res Result
+		if len(c.Inventory) > 0 {
+			// Removing inventory leaves its emptied collections in
+			// data.inventory, so a case with inventory runs on an engine of
+			// its own that is then dropped: every case starts from an empty
+			// inventory, as with gator's fresh client per case.
+			res = sr.runIsolatedCase(ctx, entry, cobj, expObjs, i, j, c)
+		} else {
+			var ok bool
+			res, ok = sr.runCase(ctx, eng, i, j, c)
+			if !ok {
+				clean = false
+			}
+		}
 		res.Kind, res.Group, res.Name, res.File = KindSuite, sr.group, name, sr.group
 		if res.Line == 0 {
 			res.Line = cline
 		}
 		sr.out = append(sr.out, res)
-		if !ok {
-			clean = false
-		}
 	}
+}
+
+// runIsolatedCase runs one case on a fresh engine holding the test's
+// template, constraint and expansion, and never returns that engine to the
+// pool.
+func (sr *suiteRunner) runIsolatedCase(ctx context.Context, entry *templateEntry, cobj *unstructured.Unstructured, expansion []*unstructured.Unstructured, i, j int, c *suiteCase) Result {
+	eng, err := sr.r.templates.fresh(ctx, entry)
+	if err == nil {
+		err = eng.AddConstraint(ctx, cobj)
+	}
+	if err == nil && len(expansion) > 0 {
+		err = eng.SetExpansion(expansion)
+	}
+	if err != nil {
+		return Result{Status: StatusError, Message: err.Error(), Line: lineOf(sr.node, "tests", i, "cases", j)}
+	}
+	res, _ := sr.runCase(ctx, eng, i, j, c)
+	return res
 }
 
 // runCase reviews one case's object. ok is false when the engine could not

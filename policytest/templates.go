@@ -162,6 +162,24 @@ func (c *templateCache) acquire(ctx context.Context, e *templateEntry) (*engine.
 	return eng, nil
 }
 
+// fresh returns a new engine holding only this template, never taken from
+// the pool; the caller drops it after use.
+func (c *templateCache) fresh(ctx context.Context, e *templateEntry) (*engine.Engine, error) {
+	e.loadOnce.Do(func() { e.ct, e.err = e.load() })
+	if e.err != nil {
+		return nil, e.err
+	}
+	eng, err := engine.New(c.engineOpts...)
+	if err != nil {
+		return nil, err
+	}
+	c.compiles.Add(1)
+	if err := eng.AddParsedTemplate(ctx, e.ct.DeepCopy()); err != nil {
+		return nil, &InputError{File: e.display, Msg: err.Error()}
+	}
+	return eng, nil
+}
+
 func (c *templateCache) release(e *templateEntry, eng *engine.Engine) {
 	e.mu.Lock()
 	e.idle = append(e.idle, eng)

@@ -156,6 +156,10 @@ func runBuild(cmd *cobra.Command, o buildOptions, args []string) error {
 	for _, out := range outputs {
 		dir := filepath.Join(o.outDir, out.Name)
 		if err := bundle.Write(dir, out, writeOpts...); err != nil {
+			var ie *bundle.InvalidError
+			if errors.As(err, &ie) {
+				return withExit(ExitUsage, err)
+			}
 			return withExit(ExitIO, fmt.Errorf("write %s: %w", dir, err))
 		}
 		res := buildResult{Name: out.Name, Version: out.Version, Dir: dir, Signed: o.signKey != "", Warnings: out.Warnings}

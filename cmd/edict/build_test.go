@@ -281,3 +281,86 @@ func TestSchemaAndLibraryCommands(t *testing.T) {
 		t.Errorf("unknown command: exit %d, want 2", code)
 	}
 }
+
+// TestBuildRefusesToReplaceNonBundleFolders: -o replaces only folders that
+// hold an edict bundle; a source folder or unrelated files stay untouched.
+func TestBuildRefusesToReplaceNonBundleFolders(t *testing.T) {
+	cases := []struct {
+		name  string
+		setup func(t *testing.T, out string) // prepares out/contoso-prod
+		ok    bool
+	}{
+		{"unrelated files", func(t *testing.T, out string) {
+			writeFile(t, filepath.Join(out, "contoso-prod", "notes.txt"), "keep me")
+		}, false},
+		{"a foreign bundle.json", func(t *testing.T, out string) {
+			writeFile(t, filepath.Join(out, "contoso-prod", "bundle.json"), `{"name": "not edict"}`)
+		}, false},
+		{"a file in the way", func(t *testing.T, out string) {
+			writeFile(t, filepath.Join(out, "contoso-prod"), "a file")
+		}, false},
+		{"an empty folder", func(t *testing.T, out string) {
+			if err := os.MkdirAll(filepath.Join(out, "contoso-prod"), 0o755); err != nil {
+				t.Fatal(err)
+			}
+		}, true},
+		{"an earlier bundle", func(t *testing.T, out string) {
+			if _, stderr, code := runEdict(t, "", "build", "../../examples/contoso", "-o", out); code != 0 {
+				t.Fatal(stderr)
+			}
+			writeFile(t, filepath.Join(out, "contoso-prod", "stale.yaml"), "x: 1")
+		}, true},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			out := t.TempDir()
+			tc.setup(t, out)
+			before := readTreeOrFile(t, filepath.Join(out, "contoso-prod"))
+			_, stderr, code := runEdict(t, "", "build", "../../examples/contoso", "-o", out)
+			after := readTreeOrFile(t, filepath.Join(out, "contoso-prod"))
+			if tc.ok {
+				if code != 0 {
+					t.Fatalf("exit %d: %s", code, stderr)
+				}
+				if _, stale := after["stale.yaml"]; stale {
+					t.Error("the earlier bundle's extra file survived")
+				}
+				return
+			}
+			if code != 2 || !strings.Contains(stderr, "refusing to replace it") {
+				t.Errorf("exit %d, stderr %q; want exit 2 and a refusal", code, stderr)
+			}
+			if len(before) != len(after) {
+				t.Errorf("the folder changed: %v -> %v", sortedNames(before), sortedNames(after))
+			}
+			for k, v := range before {
+				if !bytes.Equal(after[k], v) {
+					t.Errorf("%s changed", k)
+				}
+			}
+		})
+	}
+}
+
+func writeFile(t *testing.T, name, data string) {
+	t.Helper()
+	if err := os.MkdirAll(filepath.Dir(name), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(name, []byte(data), 0o644); err != nil {
+		t.Fatal(err)
+	}
+}
+
+func readTreeOrFile(t *testing.T, p string) map[string][]byte {
+	t.Helper()
+	info, err := os.Stat(p)
+	if err != nil {
+		return nil
+	}
+	if !info.IsDir() {
+		b, _ := os.ReadFile(p)
+		return map[string][]byte{".": b}
+	}
+	return readTree(t, p)
+}

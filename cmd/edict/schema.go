@@ -6,6 +6,7 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/edict-policy/edict/compile"
 	"github.com/edict-policy/edict/schemas"
 )
 
@@ -16,7 +17,10 @@ func newSchemaCmd() *cobra.Command {
 		Use:   "schema [KIND]",
 		Short: "Print the JSON Schema of an edict file kind",
 		Long: `Schema prints the JSON Schema edict validates a file kind against, for editors
-(for example the YAML language server) and other tools. Without KIND it lists the kinds.`,
+(for example the YAML language server) and other tools. Without KIND it lists the kinds.
+The initiative schema includes the parameters of every built-in policy, with the typed
+formats (Kubernetes quantities, image prefixes, absolute paths, capability and sysctl
+names, seccomp and AppArmor profiles...) as patterns, so editors flag them as you type.`,
 		Example: `  edict schema                     # list kinds
   edict schema initiative > .schemas/initiative.json
   # in an initiative file, for the YAML language server:
@@ -27,9 +31,12 @@ func newSchemaCmd() *cobra.Command {
 				fmt.Fprintln(cmd.OutOrStdout(), strings.Join(schemas.Kinds(), "\n"))
 				return nil
 			}
-			b, err := schemas.Get(args[0])
-			if err != nil {
+			if _, err := schemas.Get(args[0]); err != nil {
 				return withExit(ExitUsage, err)
+			}
+			b, err := compile.PublishedSchema(args[0])
+			if err != nil {
+				return err
 			}
 			_, err = cmd.OutOrStdout().Write(b)
 			return err
