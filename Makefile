@@ -4,14 +4,27 @@ GO        ?= go
 BIN       ?= bin/edict
 DIST      ?= dist
 BENCHOUT  ?= bench.txt
+# Release metadata: a tag (or the commit) names the release; SOURCE_DATE_EPOCH
+# (the commit time) dates the image, so a rebuild gives the same bytes.
+VERSION   ?= $(shell git describe --tags --always --dirty 2>/dev/null || echo dev)
+COMMIT    ?= $(shell git rev-parse HEAD 2>/dev/null)
+SOURCE_DATE_EPOCH ?= $(shell git log -1 --format=%ct 2>/dev/null || echo 0)
+RELEASE   ?= $(DIST)/release
 
-.PHONY: build docs test policy-test bench benchcmp lint demo e2e fuzz golden clean
+.PHONY: build release docs test policy-test bench benchcmp lint demo e2e fuzz golden clean
 
 build:
 	$(GO) build -o $(BIN) ./cmd/edict
 
 test:
 	$(GO) test ./...
+
+# Static, stripped, reproducible binaries for linux and darwin on amd64 and
+# arm64, SHA256SUMS, and the container image as an OCI layout
+# ($(RELEASE)/edict-image.oci), built without a container daemon. Slow (four
+# full cross-builds), so not part of CI.
+release:
+	SOURCE_DATE_EPOCH=$(SOURCE_DATE_EPOCH) $(GO) run ./release/cmd/edict-release -o $(RELEASE) -version $(VERSION) -commit $(COMMIT)
 
 # edict's own test command over the built-in library, the built-in
 # initiatives' workload tests and the example, with a coverage gate.

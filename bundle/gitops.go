@@ -3,6 +3,7 @@ package bundle
 import (
 	"bytes"
 	"fmt"
+	"net/url"
 	"regexp"
 	"strings"
 
@@ -12,7 +13,7 @@ import (
 // GitOpsOptions describe how a cluster should sync an artifact.
 type GitOpsOptions struct {
 	Name      string // object name prefix; default: the repository's last element
-	Namespace string // default flux-system (Flux) or argocd (Argo CD)
+	Namespace string // namespace of the Flux objects or the Argo CD Application; default flux-system or argocd
 	Interval  string // Flux reconcile interval; default 10m
 	// PublicKey is the cosign public key PEM for Flux's spec.verify; Flux
 	// output without it has no verification.
@@ -21,9 +22,40 @@ type GitOpsOptions struct {
 	Semver string
 	// Insecure syncs from a plain-HTTP registry.
 	Insecure bool
+
+	// Flux registry authentication: Provider (generic, aws, azure, gcp) for
+	// the cloud's workload identity, or SecretRef, an existing
+	// kubernetes.io/dockerconfigjson Secret in Namespace.
+	Provider  string
+	SecretRef string
+
+	// Argo CD: the AppProject, the destination cluster (by API server URL or
+	// by registered name) and the repository Secret for a private registry.
+	Project    string
+	DestServer string
+	DestName   string
+	// RepoSecret adds the repository Secret Argo CD reads registry
+	// credentials from; RepoUsername goes into it. Passwords never do: the
+	// header says how to add one.
+	RepoSecret   bool
+	RepoUsername string
 }
 
-var dnsLabelInvalid = regexp.MustCompile(`[^a-z0-9-]+`)
+var (
+	dnsLabelInvalid = regexp.MustCompile(`[^a-z0-9-]+`)
+	dnsLabel        = regexp.MustCompile(`^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$`)
+	dnsSubdomain    = regexp.MustCompile(`^[a-z0-9]([-a-z0-9.]{0,251}[a-z0-9])?$`)
+	// fluxDuration is the pattern Flux's CRDs give every interval field.
+	fluxDuration = regexp.MustCompile(`^([0-9]+(\.[0-9]+)?(ms|s|m|h))+$`)
+)
+
+// FluxProviders are the values of OCIRepository spec.provider.
+var FluxProviders = []string{"generic", "aws", "azure", "gcp"}
+
+const (
+	defaultInterval   = "10m"
+	defaultDestServer = "https://kubernetes.default.svc"
+)
 
 func (o *GitOpsOptions) name(loc *Location) string {
 	if o.Name != "" {
@@ -34,21 +66,49 @@ func (o *GitOpsOptions) name(loc *Location) string {
 	if n == "" {
 		n = "policies"
 	}
+	// Suffixes such as "-constraints" and "-cosign-pub" must still fit a label.
+	if len(n) > 40 {
+		n = strings.TrimRight(n[:40], "-")
+	}
 	return n
 }
 
-func gitopsLocation(ref string) (*Location, error) {
+func invalidf(format string, a ...any) error {
+	return &InvalidError{Reason: fmt.Sprintf(format, a...)}
+}
+
+// validate checks what both outputs share, so a typo fails here rather than
+// as an object the API server or the controller rejects later.
+func (o *GitOpsOptions) validate() error {
+	if o.Name != "" && (!dnsLabel.MatchString(o.Name) || len(o.Name) > 40) {
+		return invalidf("--name %q: expected a lowercase DNS label of at most 40 characters (object names add suffixes)", o.Name)
+	}
+	if o.Namespace != "" && !dnsLabel.MatchString(o.Namespace) {
+		return invalidf("--namespace %q: expected a lowercase DNS label", o.Namespace)
+	}
+	return nil
+}
+
+func gitopsLocation(ref string, o GitOpsOptions) (*Location, error) {
 	loc, err := ParseLocation(ref)
 	if err != nil {
 		return nil, err
 	}
 	if !loc.IsRegistry() {
-		return nil, &InvalidError{Reason: fmt.Sprintf("%s: clusters pull from a registry; give oci://host/repository:tag", ref)}
+		return nil, invalidf("%s: clusters pull from a registry; give oci://host/repository:tag", ref)
 	}
 	if len(loc.Tags) > 1 {
-		return nil, &InvalidError{Reason: fmt.Sprintf("%s: give one tag", ref)}
+		return nil, invalidf("%s: give one tag", ref)
 	}
-	return loc, nil
+	if loc.Digest == "" && len(loc.Tags) == 0 && o.Semver == "" {
+		// Following whatever was pushed last is a choice, not a default:
+		// the cluster would enforce a policy nobody reviewed for it.
+		return nil, invalidf("%s: no tag or digest; give :TAG, @sha256:DIGEST or --semver RANGE (to follow the latest push, say :latest)", ref)
+	}
+	if loc.Digest != "" && o.Semver != "" {
+		return nil, invalidf("%s: --semver and a digest both select the artifact; give one", ref)
+	}
+	return loc, o.validate()
 }
 
 // FluxManifests renders what Flux needs to sync and verify the artifact:
@@ -56,28 +116,50 @@ func gitopsLocation(ref string) (*Location, error) {
 // Kustomizations so constraints are only applied once the templates (and
 // the CRDs Gatekeeper creates from them) are ready.
 func FluxManifests(ref string, o GitOpsOptions) ([]byte, error) {
-	loc, err := gitopsLocation(ref)
+	loc, err := gitopsLocation(ref, o)
 	if err != nil {
 		return nil, err
+	}
+	if o.Project != "" || o.DestServer != "" || o.DestName != "" || o.RepoSecret || o.RepoUsername != "" {
+		return nil, invalidf("--project, --dest-server, --dest-name, --repo-secret and --username are Argo CD settings; Flux uses --provider or --secret-ref")
+	}
+	interval := o.Interval
+	if interval == "" {
+		interval = defaultInterval
+	}
+	if !fluxDuration.MatchString(interval) {
+		return nil, invalidf("--interval %q: expected a duration such as 10m, 1h or 30s", interval)
+	}
+	provider := o.Provider
+	if provider != "" && !contains(FluxProviders, provider) {
+		return nil, invalidf("--provider %q: expected one of %s", provider, strings.Join(FluxProviders, ", "))
+	}
+	if o.SecretRef != "" {
+		if !dnsSubdomain.MatchString(o.SecretRef) {
+			return nil, invalidf("--secret-ref %q: expected the name of a Secret (lowercase DNS subdomain)", o.SecretRef)
+		}
+		if provider != "" && provider != "generic" {
+			// source-controller asks the provider only when no secretRef
+			// gives credentials; both would silently ignore the provider.
+			return nil, invalidf("--secret-ref and --provider %s: Flux uses the provider's workload identity only without a secretRef; give one of them", provider)
+		}
 	}
 	name, ns := o.name(loc), o.Namespace
 	if ns == "" {
 		ns = "flux-system"
 	}
-	interval := o.Interval
-	if interval == "" {
-		interval = "10m"
-	}
 	ociRef := map[string]any{}
+	var pinned string
 	switch {
 	case loc.Digest != "":
 		ociRef["digest"] = loc.Digest.String()
+		pinned = "digest " + loc.Digest.String()
 	case o.Semver != "":
 		ociRef["semver"] = o.Semver
-	case len(loc.Tags) == 1:
-		ociRef["tag"] = loc.Tags[0]
+		pinned = "the newest tag in semver range " + o.Semver
 	default:
-		ociRef["tag"] = "latest"
+		ociRef["tag"] = loc.Tags[0]
+		pinned = "tag " + loc.Tags[0]
 	}
 	var docs []any
 	spec := map[string]any{
@@ -91,16 +173,22 @@ func FluxManifests(ref string, o GitOpsOptions) ([]byte, error) {
 	if o.Insecure {
 		spec["insecure"] = true
 	}
+	if provider != "" && provider != "generic" {
+		spec["provider"] = provider
+	}
+	if o.SecretRef != "" {
+		spec["secretRef"] = map[string]any{"name": o.SecretRef}
+	}
+	keySecret := name + "-cosign-pub"
 	if len(o.PublicKey) > 0 {
-		secret := name + "-cosign-pub"
 		docs = append(docs, map[string]any{
 			"apiVersion": "v1",
 			"kind":       "Secret",
-			"metadata":   map[string]any{"name": secret, "namespace": ns},
+			"metadata":   map[string]any{"name": keySecret, "namespace": ns},
 			"type":       "Opaque",
 			"stringData": map[string]any{"cosign.pub": string(o.PublicKey)},
 		})
-		spec["verify"] = map[string]any{"provider": "cosign", "secretRef": map[string]any{"name": secret}}
+		spec["verify"] = map[string]any{"provider": "cosign", "secretRef": map[string]any{"name": keySecret}}
 	}
 	docs = append(docs, map[string]any{
 		"apiVersion": "source.toolkit.fluxcd.io/v1",
@@ -140,46 +228,92 @@ func FluxManifests(ref string, o GitOpsOptions) ([]byte, error) {
 			"dependsOn": []any{map[string]any{"name": name + "-templates"}},
 		}),
 	)
-	header := "# Flux: sync " + loc.String() + " (cosign-verified) into Gatekeeper.\n"
-	if len(o.PublicKey) == 0 {
-		header += "# WARNING: no --key given, so spec.verify is not set and signatures are not checked.\n"
+	var h strings.Builder
+	fmt.Fprintf(&h, "# Flux: sync %s%s (%s) into Gatekeeper: ./templates, then ./constraints.\n", Scheme, loc.Name(), pinned)
+	if len(o.PublicKey) > 0 {
+		fmt.Fprintf(&h, "# Verified: source-controller checks the artifact's cosign signature against the\n"+
+			"# public key in Secret %s/%s (spec.verify) and syncs nothing that fails.\n", ns, keySecret)
+	} else {
+		fmt.Fprintf(&h, "# NOT VERIFIED: no --key was given, so spec.verify is not set and Flux applies\n"+
+			"# whatever the registry serves for this reference, signed or not.\n")
 	}
-	return marshalDocs(header, docs)
+	switch {
+	case o.SecretRef != "":
+		fmt.Fprintf(&h, "# Registry credentials: the kubernetes.io/dockerconfigjson Secret %s/%s (not created here).\n", ns, o.SecretRef)
+	case provider != "" && provider != "generic":
+		fmt.Fprintf(&h, "# Registry credentials: %s workload identity of the source-controller service account.\n", provider)
+	}
+	return marshalDocs(h.String(), docs)
 }
 
 // ArgoManifests renders an Argo CD Application with the artifact as its OCI
 // source. Argo CD does not verify cosign signatures of OCI sources, so the
 // header says where verification has to happen instead.
 func ArgoManifests(ref string, o GitOpsOptions) ([]byte, error) {
-	loc, err := gitopsLocation(ref)
+	loc, err := gitopsLocation(ref, o)
 	if err != nil {
 		return nil, err
+	}
+	if len(o.PublicKey) > 0 || o.Provider != "" || o.SecretRef != "" || o.Interval != "" {
+		return nil, invalidf("--key, --provider, --secret-ref and --interval are Flux settings; Argo CD does not verify OCI signatures (run edict verify before promoting a tag) and reads credentials from --repo-secret")
+	}
+	if o.DestServer != "" && o.DestName != "" {
+		return nil, invalidf("--dest-server and --dest-name both name the destination cluster; give one")
+	}
+	if o.DestServer != "" {
+		if u, err := url.Parse(o.DestServer); err != nil || (u.Scheme != "https" && u.Scheme != "http") || u.Host == "" {
+			return nil, invalidf("--dest-server %q: expected the cluster's API server URL, such as %s", o.DestServer, defaultDestServer)
+		}
+	}
+	project := o.Project
+	if project == "" {
+		project = "default"
+	}
+	if !dnsSubdomain.MatchString(project) {
+		return nil, invalidf("--project %q: expected the name of an AppProject", project)
 	}
 	name, ns := o.name(loc), o.Namespace
 	if ns == "" {
 		ns = "argocd"
 	}
-	revision := "latest"
+	var revision, pinned string
 	switch {
 	case loc.Digest != "":
-		revision = loc.Digest.String()
+		revision, pinned = loc.Digest.String(), "digest "+loc.Digest.String()
 	case o.Semver != "":
-		revision = o.Semver
-	case len(loc.Tags) == 1:
-		revision = loc.Tags[0]
+		revision, pinned = o.Semver, "the newest tag in semver range "+o.Semver
+	default:
+		revision, pinned = loc.Tags[0], "tag "+loc.Tags[0]
+	}
+	destination := map[string]any{}
+	switch {
+	case o.DestName != "":
+		destination["name"] = o.DestName
+	case o.DestServer != "":
+		destination["server"] = o.DestServer
+	default:
+		destination["server"] = defaultDestServer
 	}
 	var docs []any
-	if o.Insecure {
+	repoSecret := name + "-repo"
+	withSecret := o.RepoSecret || o.RepoUsername != "" || o.Insecure
+	if withSecret {
+		data := map[string]any{"name": name, "type": "oci", "url": Scheme + loc.Name()}
+		if o.Insecure {
+			data["insecureOCIForceHttp"] = "true"
+		}
+		if o.RepoUsername != "" {
+			data["username"] = o.RepoUsername
+		}
 		docs = append(docs, map[string]any{
 			"apiVersion": "v1",
 			"kind":       "Secret",
 			"metadata": map[string]any{
-				"name": name + "-repo", "namespace": ns,
+				"name": repoSecret, "namespace": ns,
 				"labels": map[string]any{"argocd.argoproj.io/secret-type": "repository"},
 			},
-			"stringData": map[string]any{
-				"name": name, "type": "oci", "url": Scheme + loc.Name(), "insecureOCIForceHttp": "true",
-			},
+			"type":       "Opaque",
+			"stringData": data,
 		})
 	}
 	docs = append(docs, map[string]any{
@@ -187,13 +321,13 @@ func ArgoManifests(ref string, o GitOpsOptions) ([]byte, error) {
 		"kind":       "Application",
 		"metadata":   map[string]any{"name": name, "namespace": ns},
 		"spec": map[string]any{
-			"project": "default",
+			"project": project,
 			"source": map[string]any{
 				"repoURL":        Scheme + loc.Name(),
 				"targetRevision": revision,
 				"path":           ".",
 			},
-			"destination": map[string]any{"server": "https://kubernetes.default.svc"},
+			"destination": destination,
 			"syncPolicy": map[string]any{
 				"automated": map[string]any{"prune": true, "selfHeal": true},
 				// Constraints' CRDs appear only after Gatekeeper processed the
@@ -206,10 +340,26 @@ func ArgoManifests(ref string, o GitOpsOptions) ([]byte, error) {
 			},
 		},
 	})
-	header := "# Argo CD (3.1+): sync " + loc.String() + " into Gatekeeper.\n" +
-		"# Argo CD does not verify cosign signatures of OCI sources: pin a digest that\n" +
-		"# `edict verify` accepted, or verify in the pipeline before promoting the tag.\n"
-	return marshalDocs(header, docs)
+	var h strings.Builder
+	fmt.Fprintf(&h, "# Argo CD (3.1+): sync %s%s (%s) into Gatekeeper; templates first (sync wave -1).\n", Scheme, loc.Name(), pinned)
+	h.WriteString("# NOT VERIFIED by Argo CD: it does not check cosign signatures of OCI sources.\n" +
+		"# Pin a digest that `edict verify` accepted, or verify in the pipeline before\n" +
+		"# promoting the tag.\n")
+	if o.RepoSecret || o.RepoUsername != "" {
+		fmt.Fprintf(&h, "# Secret %s/%s holds no password: edict never writes credentials. Add the\n"+
+			"# registry password or token as stringData.password from your secret store, or\n"+
+			"#   kubectl -n %s patch secret %s -p '{\"stringData\":{\"password\":\"...\"}}'\n", ns, repoSecret, ns, repoSecret)
+	}
+	return marshalDocs(h.String(), docs)
+}
+
+func contains(list []string, s string) bool {
+	for _, v := range list {
+		if v == s {
+			return true
+		}
+	}
+	return false
 }
 
 func marshalDocs(header string, docs []any) ([]byte, error) {

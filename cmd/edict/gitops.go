@@ -2,6 +2,7 @@ package main
 
 import (
 	"os"
+	"strings"
 
 	"github.com/spf13/cobra"
 
@@ -17,16 +18,30 @@ func newGitopsCmd() *cobra.Command {
 		Use:   "gitops flux|argo REF",
 		Short: "Print the cluster manifests that sync a pushed bundle with Flux or Argo CD",
 		Long: `Gitops prints what a cluster needs to sync the artifact at REF
-(oci://host/repository:tag, or @digest to pin it).
+(oci://host/repository:tag, or @sha256:... to pin a digest). A REF without a tag
+or digest is an error unless --semver is given: write :latest to follow the last
+push on purpose.
 
-flux: a Secret with the cosign public key (--key), an OCIRepository that verifies
-      signatures with it, and two Kustomizations - ./templates, then ./constraints
-      with dependsOn, so constraints wait for Gatekeeper to create their CRDs.
-argo: an Argo CD (3.1+) Application with the OCI source at path ".". Templates carry
-      sync-wave -1 and constraints SkipDryRunOnMissingResource. Argo CD does not
-      verify signatures of OCI sources: verify with edict verify in the pipeline.`,
-		Example: `  edict gitops flux oci://ghcr.io/contoso/policies:2.3.0 --key cosign.pub > clusters/prod/policies.yaml
-  edict gitops argo oci://ghcr.io/contoso/policies@sha256:... --name contoso-policies`,
+flux: an OCIRepository (source.toolkit.fluxcd.io/v1) and two Kustomizations
+      (kustomize.toolkit.fluxcd.io/v1): ./templates, then ./constraints with
+      dependsOn, so constraints wait for Gatekeeper to create their CRDs. With
+      --key, a Secret with the cosign public key and spec.verify, so Flux syncs
+      only signed artifacts; without it the header says that nothing is verified.
+      Private registries: --provider azure|aws|gcp (workload identity) or
+      --secret-ref NAME (an existing kubernetes.io/dockerconfigjson Secret).
+argo: an Argo CD (3.1+) Application with the OCI source at path ".". Templates
+      carry sync-wave -1 and constraints SkipDryRunOnMissingResource. Argo CD
+      does not verify signatures of OCI sources: verify with edict verify in the
+      pipeline. --repo-secret adds the repository Secret (type oci) Argo CD reads
+      registry credentials from; edict never writes the password into it.`,
+		Example: `  # Flux, verified, from a private Azure Container Registry with workload identity
+  edict gitops flux oci://contoso.azurecr.io/policies/contoso-prod:2.3.0 --key cosign.pub --provider azure > clusters/prod/policies.yaml
+
+  # Flux following 2.x releases, with a pull secret
+  edict gitops flux oci://ghcr.io/contoso/policies --semver '>=2.0.0 <3.0.0' --key cosign.pub --secret-ref ghcr-pull
+
+  # Argo CD, pinned by digest, into a registered cluster, with repository credentials
+  edict gitops argo oci://ghcr.io/contoso/policies@sha256:... --project platform --dest-name prod-eu --repo-secret --username ci-bot`,
 		Args:      cobra.ExactArgs(2),
 		ValidArgs: []string{"flux", "argo"},
 		RunE: func(cmd *cobra.Command, args []string) error {
@@ -44,6 +59,9 @@ argo: an Argo CD (3.1+) Application with the OCI source at path ".". Templates c
 				}
 				out, err = bundle.FluxManifests(args[1], o)
 			case "argo":
+				if key != "" {
+					return withExit(ExitUsage, &bundle.InvalidError{Reason: "--key: Argo CD does not verify signatures of OCI sources; run edict verify (or edict pull --verify-key) in the pipeline before promoting a tag"})
+				}
 				out, err = bundle.ArgoManifests(args[1], o)
 			default:
 				return withExit(ExitUsage, &bundle.InvalidError{Reason: "gitops: expected flux or argo, got " + args[0]})
@@ -55,11 +73,21 @@ argo: an Argo CD (3.1+) Application with the OCI source at path ".". Templates c
 			return err
 		},
 	}
-	cmd.Flags().StringVar(&key, "key", "", "cosign public key for Flux's spec.verify")
-	cmd.Flags().StringVar(&o.Name, "name", "", "object name (default: the repository's last path element)")
-	cmd.Flags().StringVar(&o.Namespace, "namespace", "", "namespace of the objects (default flux-system or argocd)")
-	cmd.Flags().StringVar(&o.Interval, "interval", "", "Flux reconcile interval (default 10m)")
-	cmd.Flags().StringVar(&o.Semver, "semver", "", "follow the newest tag in this semver range instead of a fixed tag")
-	cmd.Flags().BoolVar(&o.Insecure, "insecure", false, "the registry is served over plain HTTP")
+	f := cmd.Flags()
+	f.StringVar(&o.Name, "name", "", "object name (default: the repository's last path element)")
+	f.StringVar(&o.Namespace, "namespace", "", "namespace of the Flux objects or the Argo CD Application (default flux-system or argocd)")
+	f.StringVar(&o.Semver, "semver", "", "follow the newest tag in this semver range instead of a fixed tag")
+	f.BoolVar(&o.Insecure, "insecure", false, "the registry is served over plain HTTP")
+	// Flux
+	f.StringVar(&key, "key", "", "Flux: cosign public key for spec.verify")
+	f.StringVar(&o.Interval, "interval", "", "Flux: reconcile interval (default 10m)")
+	f.StringVar(&o.Provider, "provider", "", "Flux: registry authentication by workload identity: "+strings.Join(bundle.FluxProviders, "|"))
+	f.StringVar(&o.SecretRef, "secret-ref", "", "Flux: existing kubernetes.io/dockerconfigjson Secret with registry credentials")
+	// Argo CD
+	f.StringVar(&o.Project, "project", "", "Argo CD: AppProject of the Application (default default)")
+	f.StringVar(&o.DestServer, "dest-server", "", "Argo CD: destination cluster API server URL (default https://kubernetes.default.svc)")
+	f.StringVar(&o.DestName, "dest-name", "", "Argo CD: destination cluster by its registered name (instead of --dest-server)")
+	f.BoolVar(&o.RepoSecret, "repo-secret", false, "Argo CD: add the repository Secret for a private OCI registry (no password is written)")
+	f.StringVar(&o.RepoUsername, "username", "", "Argo CD: registry user name for the repository Secret (implies --repo-secret)")
 	return cmd
 }

@@ -7,6 +7,10 @@ import (
 	"fmt"
 	"os"
 	"os/signal"
+
+	// Mozilla's CA roots, used only where the system has none (the release
+	// image is built from scratch), so registry TLS works everywhere.
+	_ "golang.org/x/crypto/x509roots/fallback"
 )
 
 func main() {

@@ -135,6 +135,10 @@ func TestPushVerifyPullCommands(t *testing.T) {
 		{"gitops flux", []string{"gitops", "flux", ref + ":1.0.0", "--key", pub}, ExitOK, "kind: OCIRepository"},
 		{"gitops argo", []string{"gitops", "argo", ref + ":1.0.0"}, ExitOK, "kind: Application"},
 		{"gitops other", []string{"gitops", "helm", ref + ":1.0.0"}, ExitUsage, "flux or argo"},
+		{"gitops flux azure", []string{"gitops", "flux", ref + ":1.0.0", "--provider", "azure", "--interval", "1h"}, ExitOK, "provider: azure"},
+		{"gitops implied latest", []string{"gitops", "flux", ref, "--key", pub}, ExitUsage, "no tag or digest"},
+		{"gitops argo key", []string{"gitops", "argo", ref + ":1.0.0", "--key", pub}, ExitUsage, "does not verify"},
+		{"gitops argo repo", []string{"gitops", "argo", ref + ":1.0.0", "--username", "bot", "--dest-name", "prod"}, ExitOK, "argocd.argoproj.io/secret-type: repository"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

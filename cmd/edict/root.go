@@ -4,6 +4,8 @@ import (
 	"sort"
 
 	"github.com/spf13/cobra"
+
+	"github.com/edict-policy/edict/version"
 )
 
 // constructors holds every subcommand. Each command lives in its own file and
@@ -29,7 +31,10 @@ them as signed OCI artifacts that Flux or Argo CD sync into clusters.`,
   edict test .`,
 		SilenceUsage:  true,
 		SilenceErrors: true,
+		Version:       version.Get().String(),
 	}
+	// --version prints the same line as `edict version`.
+	root.SetVersionTemplate("{{.Version}}\n")
 	root.SetFlagErrorFunc(func(_ *cobra.Command, err error) error { return withExit(ExitUsage, err) })
 	cmds := make([]*cobra.Command, 0, len(constructors))
 	for _, c := range constructors {

@@ -3,44 +3,42 @@ package main
 import (
 	"encoding/json"
 	"fmt"
-	"runtime/debug"
 
 	"github.com/spf13/cobra"
+
+	"github.com/edict-policy/edict/version"
 )
 
-// version is set at link time (-ldflags "-X main.version=v1.2.3"); otherwise
-// the module version from the build info is used.
-var version = ""
-
-func edictVersion() string {
-	if version != "" {
-		return version
-	}
-	if bi, ok := debug.ReadBuildInfo(); ok && bi.Main.Version != "" && bi.Main.Version != "(devel)" {
-		return bi.Main.Version
-	}
-	return "dev"
-}
+// edictVersion is the version alone, for user agents and bundle metadata.
+func edictVersion() string { return version.Get().Short() }
 
 func init() { register(newVersionCmd) }
 
 func newVersionCmd() *cobra.Command {
 	var out outputOptions
 	cmd := &cobra.Command{
-		Use:     "version",
-		Short:   "Print the edict version",
-		Example: "  edict version\n  edict version --output json",
+		Use:   "version",
+		Short: "Print the edict version and the commit it was built from",
+		Long: `Version prints the module version and commit of this binary. Release binaries
+carry both from the linker; a go install module@version build records the version,
+and a build from a checkout records the commit (marked modified when the checkout
+had uncommitted changes).`,
+		Example: "  edict version\n  edict --version\n  edict version --output json",
 		Args:    cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			if err := out.validate(); err != nil {
 				return err
 			}
+			info := version.Get()
 			if out.json() {
-				b, _ := json.Marshal(map[string]string{"version": edictVersion()})
+				b, err := json.Marshal(info)
+				if err != nil {
+					return err
+				}
 				fmt.Fprintln(cmd.OutOrStdout(), string(b))
 				return nil
 			}
-			fmt.Fprintln(cmd.OutOrStdout(), "edict", edictVersion())
+			fmt.Fprintln(cmd.OutOrStdout(), info)
 			return nil
 		},
 	}
