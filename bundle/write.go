@@ -192,7 +192,7 @@ func checkBundleDir(dir string) error {
 	}
 	raw, err := readBounded(filepath.Join(dir, IndexFile), maxIndexSize)
 	if err == nil {
-		if _, perr := ParseIndex(raw); perr == nil {
+		if _, perr := rendered.ParseIndex(raw); perr == nil {
 			return nil
 		}
 	}
