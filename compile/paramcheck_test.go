@@ -147,4 +147,3 @@ func TestTemplateSchemaIsStructural(t *testing.T) {
 		t.Error("required dropped from the template schema")
 	}
 }
-
