@@ -62,6 +62,7 @@ e2e:
 fuzz:
 	$(GO) test ./compile -run '^$$' -fuzz FuzzLoadInitiative -fuzztime 30s
 	$(GO) test ./compile -run '^$$' -fuzz FuzzLoadPolicy -fuzztime 30s
+	$(GO) test ./input -run '^$$' -fuzz FuzzParseDocument -fuzztime 30s
 	$(GO) test ./policytest -run '^$$' -fuzz FuzzSuiteFile -fuzztime 30s
 	$(GO) test ./policytest -run '^$$' -fuzz FuzzInitiativeTestFile -fuzztime 30s
 	$(GO) test ./bundle -run '^$$' -fuzz FuzzReadArchive -fuzztime 30s

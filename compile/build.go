@@ -7,6 +7,7 @@ import (
 	"strings"
 	"sync"
 
+	"github.com/edict-policy/edict/input"
 	"github.com/edict-policy/edict/library"
 	"github.com/edict-policy/edict/rendered"
 )
@@ -64,16 +65,6 @@ func (b *Builder) buildChain(ctx context.Context, chain []*Initiative) (*rendere
 		return nil, err
 	}
 	return out, nil
-}
-
-func appendErr(list ErrorList, err error) ErrorList {
-	switch e := err.(type) {
-	case ErrorList:
-		return append(list, e...)
-	case *Error:
-		return append(list, e)
-	}
-	return append(list, &Error{Msg: err.Error()})
 }
 
 func firstNonEmpty(s ...string) string {
@@ -159,7 +150,7 @@ func (b *Builder) BuildBuiltin(ctx context.Context, name string) (*rendered.Bund
 // contoso with reference prod-x both render contoso-prod-x.
 func CheckCollisions(outputs []*rendered.Bundle) error {
 	owner := map[string]string{}
-	var errs ErrorList
+	var errs input.ErrorList
 	for _, out := range outputs {
 		for _, p := range out.Policies {
 			if p.Constraint == "" {
@@ -168,7 +159,7 @@ func CheckCollisions(outputs []*rendered.Bundle) error {
 			key := p.Template + "/" + p.Constraint
 			who := out.Name + " reference " + p.Ref
 			if prev, dup := owner[key]; dup {
-				errs = append(errs, &Error{File: out.Name, Field: "spec.policies." + p.Ref, Msg: fmt.Sprintf("constraint %s (%s) is also rendered by %s; both cannot be synced to one cluster", p.Constraint, p.Template, prev), Hint: "rename one of the references or initiatives"})
+				errs = append(errs, &input.Error{File: out.Name, Field: "spec.policies." + p.Ref, Msg: fmt.Sprintf("constraint %s (%s) is also rendered by %s; both cannot be synced to one cluster", p.Constraint, p.Template, prev), Hint: "rename one of the references or initiatives"})
 				continue
 			}
 			owner[key] = who

@@ -7,8 +7,8 @@ import (
 	"io/fs"
 	"path"
 	"sort"
-	"strings"
 
+	"github.com/edict-policy/edict/input"
 	"github.com/edict-policy/edict/library"
 )
 
@@ -21,10 +21,6 @@ type Catalog struct {
 	// paramSchemas prepares each policy's parameter schema once.
 	paramSchemas paramSchemas
 }
-
-// skipDirs are folders never searched for policies: build output, VCS data,
-// vendored trees and fixtures that are bad input on purpose.
-var skipDirs = map[string]bool{"dist": true, "node_modules": true, "vendor": true, "testdata": true}
 
 // NewCatalog loads the built-in library and every policy folder (a folder
 // holding policy.yaml) under root in repo. repo may be nil for built-ins only.
@@ -46,29 +42,22 @@ func (c *Catalog) add(fsys fs.FS, root string, builtIn bool) error {
 	if err != nil {
 		return err
 	}
-	var errs ErrorList
+	var errs input.ErrorList
 	for pkg, l := range libs {
 		l.BuiltIn = builtIn
 		if prev, dup := c.libs[pkg]; dup {
-			errs = append(errs, &Error{File: l.File, Field: "package", Msg: fmt.Sprintf("library %s is already provided by %s", pkg, prev.File), Hint: "choose another package name under lib."})
+			errs = append(errs, &input.Error{File: l.File, Field: "package", Msg: fmt.Sprintf("library %s is already provided by %s", pkg, prev.File), Hint: "choose another package name under lib."})
 			continue
 		}
 		c.libs[pkg] = l
 	}
 	var dirs []string
-	err = fs.WalkDir(fsys, root, func(p string, d fs.DirEntry, err error) error {
-		if err != nil {
-			return err
+	err = input.Walk(fsys, root, func(f input.File) error {
+		if f.Err != nil {
+			return f.Err
 		}
-		if d.IsDir() {
-			name := d.Name()
-			if p != root && (strings.HasPrefix(name, ".") || skipDirs[name]) {
-				return fs.SkipDir
-			}
-			return nil
-		}
-		if d.Name() == "policy.yaml" {
-			dirs = append(dirs, path.Dir(p))
+		if f.Name() == "policy.yaml" {
+			dirs = append(dirs, path.Dir(f.Path))
 		}
 		return nil
 	})
@@ -79,8 +68,8 @@ func (c *Catalog) add(fsys fs.FS, root string, builtIn bool) error {
 	for _, dir := range dirs {
 		p, err := LoadPolicy(fsys, dir)
 		if err != nil {
-			var list ErrorList
-			var one *Error
+			var list input.ErrorList
+			var one *input.Error
 			switch {
 			case errors.As(err, &list):
 				errs = append(errs, list...)
@@ -102,7 +91,7 @@ func (c *Catalog) add(fsys fs.FS, root string, builtIn bool) error {
 			if prev.BuiltIn {
 				where = "the built-in library"
 			}
-			errs = append(errs, p.doc.errorAt([]string{"metadata", "name"}, fmt.Sprintf("policy %q is already defined in %s", p.Metadata.Name, where), "give your policy another name"))
+			errs = append(errs, p.doc.ErrorAt([]string{"metadata", "name"}, fmt.Sprintf("policy %q is already defined in %s", p.Metadata.Name, where), "give your policy another name"))
 			continue
 		}
 		c.policies[p.Metadata.Name] = p
@@ -134,9 +123,6 @@ func (c *Catalog) Policies() []*Policy {
 	}
 	return out
 }
-
-// Libs returns the shared libraries by package.
-func (c *Catalog) Libs() map[string]*Lib { return c.libs }
 
 // Compile compiles a policy's Rego once per catalog and caches the result.
 func (c *Catalog) Compile(name string) (*CompiledPolicy, error) {

@@ -8,6 +8,7 @@ import (
 	"strings"
 
 	"github.com/edict-policy/edict/initiatives"
+	"github.com/edict-policy/edict/input"
 )
 
 // loadChain loads file and everything it extends, root first. Built-in
@@ -26,7 +27,7 @@ func loadChain(repo fs.FS, file string) ([]*Initiative, error) {
 	for {
 		if seen[key] {
 			order = append(order, key)
-			return nil, prev.doc.errorAt([]string{"spec", "extends"}, "extends forms a cycle: "+strings.Join(trimKeys(order), " -> "), "remove one of the extends")
+			return nil, prev.doc.ErrorAt([]string{"spec", "extends"}, "extends forms a cycle: "+strings.Join(trimKeys(order), " -> "), "remove one of the extends")
 		}
 		seen[key] = true
 		order = append(order, key)
@@ -38,18 +39,18 @@ func loadChain(repo fs.FS, file string) ([]*Initiative, error) {
 		var next *Initiative
 		if looksLikePath(ext) {
 			if in.BuiltIn {
-				return nil, in.doc.errorAt([]string{"spec", "extends"}, "a built-in initiative can only extend another built-in", "")
+				return nil, in.doc.ErrorAt([]string{"spec", "extends"}, "a built-in initiative can only extend another built-in", "")
 			}
 			target := path.Join(path.Dir(in.File), ext)
 			if _, statErr := fs.Stat(repo, target); statErr != nil {
-				return nil, in.doc.errorAt([]string{"spec", "extends"}, fmt.Sprintf("initiative file %s not found", target), "")
+				return nil, in.doc.ErrorAt([]string{"spec", "extends"}, fmt.Sprintf("initiative file %s not found", target), "")
 			}
 			next, err = LoadInitiative(repo, target)
 			key = "file:" + path.Clean(target)
 		} else {
 			next, err = loadBuiltinInitiative(ext)
 			if err == errUnknownInitiative {
-				return nil, in.doc.errorAt([]string{"spec", "extends"}, fmt.Sprintf("unknown built-in initiative %q", ext), hintOrList(ext, BuiltinInitiatives()))
+				return nil, in.doc.ErrorAt([]string{"spec", "extends"}, fmt.Sprintf("unknown built-in initiative %q", ext), hintOrList(ext, BuiltinInitiatives()))
 			}
 			key = "builtin:" + ext
 		}
@@ -73,7 +74,7 @@ func looksLikePath(s string) bool {
 }
 
 func hintOrList(name string, options []string) string {
-	if s := suggest(name, options); s != "" {
+	if s := input.Suggest(name, options); s != "" {
 		return s
 	}
 	if len(options) == 0 {
@@ -108,7 +109,7 @@ func loadBuiltinInitiative(name string) (*Initiative, error) {
 	}
 	in.BuiltIn = true
 	in.File = "builtin:initiatives/" + file
-	in.doc.file = in.File
+	in.doc.File = in.File
 	return in, nil
 }
 
@@ -118,7 +119,7 @@ func builtinChain(in *Initiative) ([]*Initiative, error) {
 	chain := []*Initiative{in}
 	for cur := in; cur.Spec.Extends != ""; {
 		if len(chain) > 16 {
-			return nil, &Error{File: in.File, Field: "spec.extends", Msg: "built-in extends chain too long (a cycle?)"}
+			return nil, &input.Error{File: in.File, Field: "spec.extends", Msg: "built-in extends chain too long (a cycle?)"}
 		}
 		next, err := LoadBuiltinInitiative(cur.Spec.Extends)
 		if err != nil {
@@ -134,7 +135,7 @@ func builtinChain(in *Initiative) ([]*Initiative, error) {
 func LoadBuiltinInitiative(name string) (*Initiative, error) {
 	in, err := loadBuiltinInitiative(name)
 	if err == errUnknownInitiative {
-		return nil, &Error{File: name, Msg: fmt.Sprintf("unknown built-in initiative %q", name), Hint: hintOrList(name, BuiltinInitiatives())}
+		return nil, &input.Error{File: name, Msg: fmt.Sprintf("unknown built-in initiative %q", name), Hint: hintOrList(name, BuiltinInitiatives())}
 	}
 	return in, err
 }

@@ -9,6 +9,7 @@ import (
 	"testing/fstest"
 	"time"
 
+	"github.com/edict-policy/edict/input"
 	"github.com/edict-policy/edict/library"
 	"github.com/edict-policy/edict/rendered"
 )
@@ -317,8 +318,8 @@ func TestDuplicatePolicyName(t *testing.T) {
 		"other/demo-labels/policy.yaml": demoPolicy,
 		"other/demo-labels/policy.rego": demoRego,
 	}), "i.yaml")
-	var list ErrorList
-	var one *Error
+	var list input.ErrorList
+	var one *input.Error
 	if err == nil || !(errors.As(err, &list) || errors.As(err, &one)) || !strings.Contains(err.Error(), "already defined") {
 		t.Fatalf("want a duplicate policy error, got %v", err)
 	}

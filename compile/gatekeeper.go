@@ -6,6 +6,7 @@ import (
 	"fmt"
 
 	"github.com/edict-policy/edict/engine"
+	"github.com/edict-policy/edict/input"
 	"github.com/edict-policy/edict/rendered"
 )
 
@@ -36,13 +37,13 @@ func (g *gatekeeperCheck) check(ctx context.Context, out *rendered.Bundle) error
 			continue
 		}
 		if err := g.eng.AddTemplate(ctx, engine.Object(t.Manifest)); err != nil {
-			return &Error{File: out.Name + "/" + t.Path, Msg: "Gatekeeper rejects the template: " + err.Error()}
+			return &input.Error{File: out.Name + "/" + t.Path, Msg: "Gatekeeper rejects the template: " + err.Error()}
 		}
 		g.loaded[t.Path] = t.Data
 	}
 	for _, c := range out.Constraints {
 		if err := g.eng.AddConstraint(ctx, engine.Object(c.Manifest)); err != nil {
-			return &Error{File: out.Name + "/" + c.Path, Msg: "Gatekeeper rejects the constraint: " + err.Error()}
+			return &input.Error{File: out.Name + "/" + c.Path, Msg: "Gatekeeper rejects the constraint: " + err.Error()}
 		}
 	}
 	return nil

@@ -8,69 +8,54 @@ import (
 	"path"
 	"sort"
 	"strings"
+
+	"github.com/edict-policy/edict/input"
+	"github.com/edict-policy/edict/schemas"
 )
-
-// maxInputSize bounds any one input file; policy files are small, and a
-// bound keeps a stray binary or generated blob from stalling a build.
-const maxInputSize = 4 << 20
-
-func readInput(fsys fs.FS, name string) ([]byte, error) {
-	info, err := fs.Stat(fsys, name)
-	if err != nil {
-		return nil, err
-	}
-	if info.IsDir() {
-		return nil, &Error{File: name, Msg: "is a folder; expected a file"}
-	}
-	if info.Size() > maxInputSize {
-		return nil, &Error{File: name, Msg: fmt.Sprintf("file is %d bytes; inputs are limited to %d", info.Size(), maxInputSize)}
-	}
-	return fs.ReadFile(fsys, name)
-}
 
 // decodeKind parses data, checks apiVersion and kind, validates it against the
 // kind's schema and decodes it into out.
-func decodeKind(file string, data []byte, wantKind string, out any) (*document, error) {
-	d, err := parseDocument(file, data)
+func decodeKind(file string, data []byte, wantKind string, out any) (*input.Document, error) {
+	d, err := input.ParseDocument(file, data)
 	if err != nil {
 		return nil, err
 	}
-	m := d.value.(map[string]any)
+	m := d.Value.(map[string]any)
 	if k, _ := m["kind"].(string); k != wantKind {
 		hint := ""
 		if k == "" {
 			hint = "add kind: " + wantKind
-		} else if s := suggest(k, []string{"Policy", "Initiative", "InitiativeTest"}); s != "" {
+		} else if s := input.Suggest(k, []string{"Policy", "Initiative", "InitiativeTest"}); s != "" {
 			hint = s
 		}
-		return nil, d.errorAt([]string{"kind"}, fmt.Sprintf("expected kind %s, got %q", wantKind, k), hint)
+		return nil, d.ErrorAt([]string{"kind"}, fmt.Sprintf("expected kind %s, got %q", wantKind, k), hint)
 	}
-	if err := schemaErrors(d, nil, validateOnly(d, wantKind), func(p []string) []string { return schemaFields(wantKind, p) }); err != nil {
+	if err := input.SchemaErrors(d, nil, validateOnly(d, wantKind), func(p []string) []string { return schemas.Fields(wantKind, p) }); err != nil {
 		return nil, err
 	}
-	raw, err := json.Marshal(d.value)
+	raw, err := json.Marshal(d.Value)
 	if err != nil {
-		return nil, &Error{File: file, Msg: err.Error()}
+		return nil, &input.Error{File: file, Msg: err.Error()}
 	}
 	if err := json.Unmarshal(raw, out); err != nil {
-		return nil, &Error{File: file, Msg: "decode: " + err.Error()}
+		return nil, &input.Error{File: file, Msg: "decode: " + err.Error()}
 	}
 	return d, nil
 }
 
-func validateOnly(d *document, k string) error {
-	s, err := kindSchema(k)
+func validateOnly(d *input.Document, k string) error {
+	s, err := schemas.Compiled(k)
 	if err != nil {
 		return err
 	}
-	return s.Validate(d.value)
+	return s.Validate(d.Value)
 }
 
 // LoadPolicy loads the policy folder dir of fsys: policy.yaml, policy.rego and
 // any *_test.rego files. The Rego is read but not compiled here.
 func LoadPolicy(fsys fs.FS, dir string) (*Policy, error) {
 	file := path.Join(dir, "policy.yaml")
-	data, err := readInput(fsys, file)
+	data, err := input.ReadFile(fsys, file)
 	if err != nil {
 		return nil, fmt.Errorf("load policy %s: %w", dir, err)
 	}
@@ -82,7 +67,7 @@ func LoadPolicy(fsys fs.FS, dir string) (*Policy, error) {
 	p.doc = d
 	p.raw = data
 	if base := path.Base(dir); dir != "." && base != p.Metadata.Name {
-		return nil, d.errorAt([]string{"metadata", "name"}, fmt.Sprintf("policy name %q differs from its folder %q", p.Metadata.Name, base), "rename one so they match")
+		return nil, d.ErrorAt([]string{"metadata", "name"}, fmt.Sprintf("policy name %q differs from its folder %q", p.Metadata.Name, base), "rename one so they match")
 	}
 	if err := checkParameterSchema(d, p.Spec.Parameters); err != nil {
 		return nil, err
@@ -91,10 +76,10 @@ func LoadPolicy(fsys fs.FS, dir string) (*Policy, error) {
 		return nil, err
 	}
 	regoFile := path.Join(dir, "policy.rego")
-	src, err := readInput(fsys, regoFile)
+	src, err := input.ReadFile(fsys, regoFile)
 	if err != nil {
 		if errors.Is(err, fs.ErrNotExist) {
-			return nil, &Error{File: regoFile, Msg: "missing; every policy folder needs a policy.rego with a violation rule"}
+			return nil, &input.Error{File: regoFile, Msg: "missing; every policy folder needs a policy.rego with a violation rule"}
 		}
 		return nil, fmt.Errorf("load policy %s: %w", dir, err)
 	}
@@ -105,7 +90,7 @@ func LoadPolicy(fsys fs.FS, dir string) (*Policy, error) {
 	}
 	for _, e := range entries {
 		if !e.IsDir() && strings.HasSuffix(e.Name(), "_test.rego") {
-			t, err := readInput(fsys, path.Join(dir, e.Name()))
+			t, err := input.ReadFile(fsys, path.Join(dir, e.Name()))
 			if err != nil {
 				return nil, fmt.Errorf("load policy %s: %w", dir, err)
 			}
@@ -117,16 +102,16 @@ func LoadPolicy(fsys fs.FS, dir string) (*Policy, error) {
 
 // checkParameterSchema insists on the structural schema Gatekeeper's
 // templates.gatekeeper.sh/v1 requires: every property typed.
-func checkParameterSchema(d *document, schema map[string]any) error {
+func checkParameterSchema(d *input.Document, schema map[string]any) error {
 	if schema == nil {
 		return nil
 	}
-	var errs ErrorList
+	var errs input.ErrorList
 	var walk func(s map[string]any, p []string)
 	walk = func(s map[string]any, p []string) {
 		if _, ok := s["type"]; !ok {
 			if _, free := s["x-kubernetes-preserve-unknown-fields"]; !free {
-				errs = append(errs, d.errorAt(p, "schema has no type; Gatekeeper needs a structural schema", "add type: string, integer, number, boolean, array or object"))
+				errs = append(errs, d.ErrorAt(p, "schema has no type; Gatekeeper needs a structural schema", "add type: string, integer, number, boolean, array or object"))
 			}
 		}
 		if props, ok := s["properties"].(map[string]any); ok {
@@ -151,7 +136,7 @@ func checkParameterSchema(d *document, schema map[string]any) error {
 
 // LoadInitiative loads one initiative file.
 func LoadInitiative(fsys fs.FS, file string) (*Initiative, error) {
-	data, err := readInput(fsys, file)
+	data, err := input.ReadFile(fsys, file)
 	if err != nil {
 		return nil, fmt.Errorf("load initiative %s: %w", file, err)
 	}
@@ -163,17 +148,6 @@ func LoadInitiative(fsys fs.FS, file string) (*Initiative, error) {
 	in.doc = d
 	in.raw = data
 	return in, nil
-}
-
-// PeekKind returns the kind of a YAML file without validating it, so that a
-// folder can be scanned for initiatives among other YAML.
-func PeekKind(data []byte) string {
-	for _, line := range strings.Split(string(data), "\n") {
-		if strings.HasPrefix(line, "kind:") {
-			return strings.Trim(strings.TrimSpace(strings.TrimPrefix(line, "kind:")), `"'`)
-		}
-	}
-	return ""
 }
 
 func lower(s string) string { return strings.ToLower(s) }

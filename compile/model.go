@@ -1,5 +1,7 @@
 package compile
 
+import "github.com/edict-policy/edict/input"
+
 // APIVersion is the apiVersion of every edict file.
 const APIVersion = "edict.dev/v1alpha1"
 
@@ -51,7 +53,7 @@ type Policy struct {
 	Rego  string            `json:"-"`
 	Tests map[string]string `json:"-"`
 	raw   []byte            // policy.yaml as read, for input hashes
-	doc   *document
+	doc   *input.Document
 }
 
 // PolicySpec is the spec of a Policy.
@@ -82,7 +84,7 @@ type Initiative struct {
 	File    string `json:"-"`
 	BuiltIn bool   `json:"-"`
 	raw     []byte // the file as read, for input hashes
-	doc     *document
+	doc     *input.Document
 }
 
 // InitiativeSpec is the spec of an Initiative.

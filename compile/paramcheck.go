@@ -5,9 +5,9 @@ import (
 	"strings"
 
 	"github.com/santhosh-tekuri/jsonschema/v6"
-	"github.com/santhosh-tekuri/jsonschema/v6/kind"
 
 	"github.com/edict-policy/edict/formats"
+	"github.com/edict-policy/edict/input"
 )
 
 // standardFormats are the OpenAPI and Kubernetes formats a structural schema
@@ -32,21 +32,6 @@ func registerFormats(c *jsonschema.Compiler) {
 		}})
 	}
 	c.AssertFormat()
-}
-
-// formatMessage words a failed format check, with a hint when a fix is near.
-func formatMessage(k *kind.Format) (msg, hint string) {
-	if p, ok := k.Err.(*formats.Problem); ok {
-		hint = p.Hint
-		if hint == "" && len(p.Candidates) > 0 {
-			hint = suggest(fmt.Sprint(k.Got), p.Candidates)
-		}
-		if f, ok := formats.Lookup(k.Want); ok && hint == "" {
-			hint = "expected " + f.Description
-		}
-		return p.Msg, hint
-	}
-	return fmt.Sprintf("%v is not a valid %s", k.Got, k.Want), ""
 }
 
 // closedSchema returns a copy of a parameter schema in which every object
@@ -110,12 +95,12 @@ func templateSchema(p *Policy) map[string]any {
 
 // checkSchemaFormats rejects a format edict does not know (it would check
 // nothing) and a default that its own schema rejects.
-func checkSchemaFormats(d *document, schema map[string]any) error {
-	var errs ErrorList
+func checkSchemaFormats(d *input.Document, schema map[string]any) error {
+	var errs input.ErrorList
 	var walk func(n map[string]any, p []string)
 	walk = func(n map[string]any, p []string) {
 		if f, ok := n["format"].(string); ok && !formats.IsEdict(f) && !standardFormats[f] {
-			e := d.errorAt(append(append([]string{}, p...), "format"), fmt.Sprintf("unknown format %q", f), suggest(f, formats.Names()))
+			e := d.ErrorAt(append(append([]string{}, p...), "format"), fmt.Sprintf("unknown format %q", f), input.Suggest(f, formats.Names()))
 			if e.Hint == "" {
 				e.Hint = "edict checks: " + strings.Join(formats.Names(), ", ")
 			}
@@ -143,7 +128,7 @@ func checkSchemaFormats(d *document, schema map[string]any) error {
 			continue
 		}
 		if err := ps.validate(d, []string{"spec", "parameters", "properties", name, "default"}, name, def); err != nil {
-			errs = append(errs, err.(ErrorList)...)
+			errs = append(errs, err.(input.ErrorList)...)
 		}
 	}
 	return errs.Err()

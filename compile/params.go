@@ -7,6 +7,8 @@ import (
 	"sync"
 
 	"github.com/santhosh-tekuri/jsonschema/v6"
+
+	"github.com/edict-policy/edict/input"
 )
 
 // Names of the parameters edict adds to policies that honour exclusions.
@@ -140,13 +142,13 @@ func parameterDefaults(p *Policy) map[string]any {
 
 // validate checks one parameter value against its OpenAPI schema, treated as
 // JSON Schema (structural schemas are a subset).
-func (ps *paramSchema) validate(d *document, field []string, name string, value any) error {
+func (ps *paramSchema) validate(d *input.Document, field []string, name string, value any) error {
 	if ps.err != nil {
-		return ErrorList{d.errorAt(field, "parameter schema: "+ps.err.Error(), "")}
+		return input.ErrorList{d.ErrorAt(field, "parameter schema: "+ps.err.Error(), "")}
 	}
 	s, ok := ps.compiled[name]
 	if !ok {
-		return ErrorList{d.errorAt(field, "parameter schema: not an object", "")}
+		return input.ErrorList{d.ErrorAt(field, "parameter schema: not an object", "")}
 	}
 	schema := ps.props[name]
 	known := func(p []string) []string {
@@ -167,14 +169,14 @@ func (ps *paramSchema) validate(d *document, field []string, name string, value 
 		props, _ := n["properties"].(map[string]any)
 		return sortedKeys(props)
 	}
-	if err := schemaErrors(d, field, s.Validate(normalize(value)), known); err != nil {
-		if l, ok := err.(ErrorList); ok {
+	if err := input.SchemaErrors(d, field, s.Validate(normalize(value)), known); err != nil {
+		if l, ok := err.(input.ErrorList); ok {
 			return l
 		}
-		if e, ok := err.(*Error); ok {
-			return ErrorList{e}
+		if e, ok := err.(*input.Error); ok {
+			return input.ErrorList{e}
 		}
-		return ErrorList{d.errorAt(field, err.Error(), "")}
+		return input.ErrorList{d.ErrorAt(field, err.Error(), "")}
 	}
 	return nil
 }

@@ -81,7 +81,7 @@ func (p *Provenance) Effective(field string) (Setting, bool) {
 
 // at is the origin of a setting at field path of the initiative in.
 func (in *Initiative) at(kind OriginKind, field ...string) Origin {
-	line, col := in.doc.locate(field, true)
+	line, col := in.doc.Locate(field, true)
 	return Origin{Kind: kind, Initiative: in.Metadata.Name, File: in.File, Line: line, Column: col}
 }
 
@@ -98,7 +98,7 @@ func (p *Policy) File() string {
 func (p *Policy) at(field ...string) Origin {
 	o := Origin{Kind: FromPolicy, Policy: p.Metadata.Name, File: p.File()}
 	if p.doc != nil {
-		o.Line, o.Column = p.doc.locate(field, true)
+		o.Line, o.Column = p.doc.Locate(field, true)
 	}
 	return o
 }

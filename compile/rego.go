@@ -9,6 +9,8 @@ import (
 	"strings"
 
 	"github.com/open-policy-agent/opa/v1/ast"
+
+	"github.com/edict-policy/edict/input"
 )
 
 // forbiddenBuiltins are builtins Gatekeeper disables in clusters (network
@@ -42,29 +44,29 @@ func loadLibs(fsys fs.FS, dir string) (map[string]*Lib, error) {
 	if err != nil {
 		return nil, fmt.Errorf("read libraries %s: %w", dir, err)
 	}
-	var errs ErrorList
+	var errs input.ErrorList
 	for _, e := range entries {
 		if e.IsDir() || !strings.HasSuffix(e.Name(), ".rego") || strings.HasSuffix(e.Name(), "_test.rego") {
 			continue
 		}
 		file := path.Join(dir, e.Name())
-		src, err := readInput(fsys, file)
+		src, err := input.ReadFile(fsys, file)
 		if err != nil {
 			return nil, fmt.Errorf("read library %s: %w", file, err)
 		}
 		m, err := parseRego(file, string(src))
 		if err != nil {
-			errs = append(errs, err.(ErrorList)...)
+			errs = append(errs, err.(input.ErrorList)...)
 			continue
 		}
 		pkg := strings.TrimPrefix(m.Package.Path.String(), "data.")
 		if !strings.HasPrefix(pkg, "lib.") {
 			line, col := locOf(m.Package.Location)
-			errs = append(errs, &Error{File: file, Line: line, Column: col, Field: "package", Msg: fmt.Sprintf("library package %q must be under lib. (Gatekeeper only links libraries named lib.<name>)", pkg), Hint: "rename it to package lib." + path.Base(strings.TrimSuffix(e.Name(), ".rego"))})
+			errs = append(errs, &input.Error{File: file, Line: line, Column: col, Field: "package", Msg: fmt.Sprintf("library package %q must be under lib. (Gatekeeper only links libraries named lib.<name>)", pkg), Hint: "rename it to package lib." + path.Base(strings.TrimSuffix(e.Name(), ".rego"))})
 			continue
 		}
 		if prev, dup := libs[pkg]; dup {
-			errs = append(errs, &Error{File: file, Field: "package", Msg: fmt.Sprintf("package %s is also defined in %s", pkg, prev.File)})
+			errs = append(errs, &input.Error{File: file, Field: "package", Msg: fmt.Sprintf("package %s is also defined in %s", pkg, prev.File)})
 			continue
 		}
 		libs[pkg] = &Lib{Package: pkg, File: file, Source: string(src), module: m}
@@ -78,7 +80,7 @@ func parseRego(file, src string) (*ast.Module, error) {
 		return nil, regoErrors(file, err)
 	}
 	if m == nil {
-		return nil, ErrorList{{File: file, Line: 1, Msg: "empty Rego file; expected a package declaration"}}
+		return nil, input.ErrorList{{File: file, Line: 1, Msg: "empty Rego file; expected a package declaration"}}
 	}
 	return m, nil
 }
@@ -91,8 +93,8 @@ func locOf(l *ast.Location) (int, int) {
 }
 
 // regoErrors converts OPA's parse and compile errors to positioned Errors.
-func regoErrors(file string, err error) ErrorList {
-	var out ErrorList
+func regoErrors(file string, err error) input.ErrorList {
+	var out input.ErrorList
 	var astErrs ast.Errors
 	if errors.As(err, &astErrs) {
 		for _, e := range astErrs {
@@ -103,11 +105,11 @@ func regoErrors(file string, err error) ErrorList {
 					f = e.Location.File
 				}
 			}
-			out = append(out, &Error{File: f, Line: line, Column: col, Msg: "rego: " + e.Message})
+			out = append(out, &input.Error{File: f, Line: line, Column: col, Msg: "rego: " + e.Message})
 		}
 		return out
 	}
-	return ErrorList{{File: file, Msg: "rego: " + err.Error()}}
+	return input.ErrorList{{File: file, Msg: "rego: " + err.Error()}}
 }
 
 // CompiledPolicy is a policy whose Rego passed OPA's compiler and the
@@ -126,11 +128,11 @@ func compileRego(p *Policy, libs map[string]*Lib) (*CompiledPolicy, error) {
 	if err != nil {
 		return nil, err
 	}
-	var errs ErrorList
+	var errs input.ErrorList
 	own := m.Package.Path.String()
 	if strings.HasPrefix(own, "data.lib.") || own == "data.lib" {
 		line, col := locOf(m.Package.Location)
-		errs = append(errs, &Error{File: file, Line: line, Column: col, Field: "package", Msg: "a policy's package must not be under lib. (that namespace is for shared libraries)"})
+		errs = append(errs, &input.Error{File: file, Line: line, Column: col, Field: "package", Msg: "a policy's package must not be under lib. (that namespace is for shared libraries)"})
 	}
 	for _, imp := range m.Imports {
 		_, ok := imp.Path.Value.(ast.Ref)
@@ -138,12 +140,12 @@ func compileRego(p *Policy, libs map[string]*Lib) (*CompiledPolicy, error) {
 		if ok && (strings.HasPrefix(s, "data.lib.") || strings.HasPrefix(s, "future.keywords") || s == "rego.v1") {
 			if s == "rego.v1" {
 				line, col := locOf(imp.Location)
-				errs = append(errs, &Error{File: file, Line: line, Column: col, Field: "import", Msg: "import rego.v1 is not allowed in Gatekeeper Rego v1 templates", Hint: "remove it; edict renders templates with version v1"})
+				errs = append(errs, &input.Error{File: file, Line: line, Column: col, Field: "import", Msg: "import rego.v1 is not allowed in Gatekeeper Rego v1 templates", Hint: "remove it; edict renders templates with version v1"})
 			}
 			continue
 		}
 		line, col := locOf(imp.Location)
-		errs = append(errs, &Error{File: file, Line: line, Column: col, Field: "import", Msg: fmt.Sprintf("import %s is not allowed; Gatekeeper templates may import only data.lib.*", s)})
+		errs = append(errs, &input.Error{File: file, Line: line, Column: col, Field: "import", Msg: fmt.Sprintf("import %s is not allowed; Gatekeeper templates may import only data.lib.*", s)})
 	}
 	hasViolation := false
 	for _, r := range m.Rules {
@@ -151,17 +153,17 @@ func compileRego(p *Policy, libs map[string]*Lib) (*CompiledPolicy, error) {
 			hasViolation = true
 			if r.Head.RuleKind() != ast.MultiValue {
 				line, col := locOf(r.Location)
-				errs = append(errs, &Error{File: file, Line: line, Column: col, Field: "violation", Msg: "violation must be a partial set rule", Hint: `write: violation contains {"msg": msg} if { ... }`})
+				errs = append(errs, &input.Error{File: file, Line: line, Column: col, Field: "violation", Msg: "violation must be a partial set rule", Hint: `write: violation contains {"msg": msg} if { ... }`})
 			}
 		}
 	}
 	if !hasViolation {
-		errs = append(errs, &Error{File: file, Line: 1, Column: 1, Msg: "no violation rule; Gatekeeper calls violation[{\"msg\": msg}]", Hint: `add: violation contains {"msg": msg} if { ... }`})
+		errs = append(errs, &input.Error{File: file, Line: 1, Column: 1, Msg: "no violation rule; Gatekeeper calls violation[{\"msg\": msg}]", Hint: `add: violation contains {"msg": msg} if { ... }`})
 	}
 	flag := func(name string, loc *ast.Location) {
 		if why, bad := forbiddenBuiltins[name]; bad {
 			line, col := locOf(loc)
-			errs = append(errs, &Error{File: file, Line: line, Column: col, Msg: fmt.Sprintf("builtin %s is not allowed: %s", name, why)})
+			errs = append(errs, &input.Error{File: file, Line: line, Column: col, Msg: fmt.Sprintf("builtin %s is not allowed: %s", name, why)})
 		}
 	}
 	// Calls appear both as expressions (f(x)) and as terms inside them (y := f(x)).
@@ -206,7 +208,7 @@ func compileRego(p *Policy, libs map[string]*Lib) (*CompiledPolicy, error) {
 			return false
 		}
 		line, col := locOf(r[0].Location)
-		errs = append(errs, &Error{File: file, Line: line, Column: col, Msg: fmt.Sprintf("reference %s is not allowed; Gatekeeper templates may read only data.lib.* and data.inventory", s), Hint: "pass values through input.parameters instead"})
+		errs = append(errs, &input.Error{File: file, Line: line, Column: col, Msg: fmt.Sprintf("reference %s is not allowed; Gatekeeper templates may read only data.lib.* and data.inventory", s), Hint: "pass values through input.parameters instead"})
 		return false
 	})
 	if len(errs) > 0 {
@@ -225,7 +227,7 @@ func neededLibs(m *ast.Module, libs map[string]*Lib, file string) ([]*Lib, error
 	// Longest package first so data.lib.a.b.rule resolves to lib.a.b before lib.a.
 	sort.Slice(pkgs, func(i, j int) bool { return len(pkgs[i]) > len(pkgs[j]) })
 	found := map[string]*Lib{}
-	var missing ErrorList
+	var missing input.ErrorList
 	var visit func(mod *ast.Module, from string)
 	visit = func(mod *ast.Module, from string) {
 		refs := map[string]*ast.Location{}
@@ -257,7 +259,7 @@ func neededLibs(m *ast.Module, libs map[string]*Lib, file string) ([]*Lib, error
 			}
 			if hit == nil {
 				line, col := locOf(refs[r])
-				missing = append(missing, &Error{File: from, Line: line, Column: col, Msg: fmt.Sprintf("%s: no library provides it", r), Hint: suggest(target, pkgs)})
+				missing = append(missing, &input.Error{File: from, Line: line, Column: col, Msg: fmt.Sprintf("%s: no library provides it", r), Hint: input.Suggest(target, pkgs)})
 				continue
 			}
 			if _, seen := found[hit.Package]; !seen {

@@ -8,6 +8,7 @@ import (
 	"sort"
 	"strings"
 
+	"github.com/edict-policy/edict/input"
 	"github.com/edict-policy/edict/rendered"
 )
 
@@ -35,7 +36,7 @@ func (b *Builder) render(plan *Plan) (*rendered.Bundle, error) {
 		Description: firstNonEmpty(in.Spec.Description, in.Spec.Title),
 		Warnings:    plan.Warnings,
 	}
-	var errs ErrorList
+	var errs input.ErrorList
 	usedPolicies := map[string]bool{}
 	constraintOwner := map[string]string{}
 	needsExpansion := false
@@ -61,12 +62,12 @@ func (b *Builder) render(plan *Plan) (*rendered.Bundle, error) {
 			entry.EnforcementAction = r.EnforcementAction()
 			key := r.Policy.Spec.ConstraintKind + "/" + cname
 			if prev, dup := constraintOwner[key]; dup {
-				errs = append(errs, in.doc.keyErrorAt([]string{"spec", "policies", r.Ref}, fmt.Sprintf("reference %q renders constraint %s, which reference %q already renders", r.Ref, cname, prev), "rename one of the references"))
+				errs = append(errs, in.doc.KeyErrorAt([]string{"spec", "policies", r.Ref}, fmt.Sprintf("reference %q renders constraint %s, which reference %q already renders", r.Ref, cname, prev), "rename one of the references"))
 				continue
 			}
 			constraintOwner[key] = r.Ref
 			if _, err := b.cat.Compile(r.Policy.Metadata.Name); err != nil {
-				errs = appendErr(errs, err)
+				errs = errs.Append(err)
 				continue
 			}
 			m, err := rendered.NewManifest("constraints/"+r.Policy.TemplateName()+"."+r.Ref+".yaml", obj)

@@ -7,6 +7,8 @@ import (
 	"sort"
 	"strings"
 	"time"
+
+	"github.com/edict-policy/edict/input"
 )
 
 // Options tune a build.
@@ -89,8 +91,8 @@ type declaration struct {
 
 // choosePolicies decides which policy each reference of the chain uses,
 // sorted by reference. A child may not re-point an inherited reference.
-func choosePolicies(chain []*Initiative, cat *Catalog) ([]declaration, ErrorList) {
-	var errs ErrorList
+func choosePolicies(chain []*Initiative, cat *Catalog) ([]declaration, input.ErrorList) {
+	var errs input.ErrorList
 	policyOf := map[string]string{}
 	refLevel := map[string]*Initiative{}
 	declared := map[string]Origin{}
@@ -107,7 +109,7 @@ func choosePolicies(chain []*Initiative, cat *Catalog) ([]declaration, ErrorList
 			}
 			if prev, ok := policyOf[ref]; ok {
 				if r != nil && r.Policy != "" && r.Policy != prev {
-					errs = append(errs, in.doc.errorAt([]string{"spec", "policies", ref, "policy"}, fmt.Sprintf("reference %q already uses policy %q in %s", ref, prev, refLevel[ref].Metadata.Name), "use a new reference id for a second use of a policy"))
+					errs = append(errs, in.doc.ErrorAt([]string{"spec", "policies", ref, "policy"}, fmt.Sprintf("reference %q already uses policy %q in %s", ref, prev, refLevel[ref].Metadata.Name), "use a new reference id for a second use of a policy"))
 				}
 				continue
 			}
@@ -116,7 +118,7 @@ func choosePolicies(chain []*Initiative, cat *Catalog) ([]declaration, ErrorList
 				if r != nil && r.Policy != "" {
 					field = append(field, "policy")
 				}
-				e := in.doc.keyErrorAt(field, fmt.Sprintf("unknown policy %q", name), suggest(name, cat.Names()))
+				e := in.doc.KeyErrorAt(field, fmt.Sprintf("unknown policy %q", name), input.Suggest(name, cat.Names()))
 				if e.Hint == "" {
 					e.Hint = "see `edict library list` for built-in policies"
 				}
@@ -141,7 +143,7 @@ func choosePolicies(chain []*Initiative, cat *Catalog) ([]declaration, ErrorList
 // parameter defaults, then for each level of the chain, root first, its
 // defaults and its settings for the reference. Every value set is recorded
 // with its origin.
-func mergeValues(chain []*Initiative, d declaration, ps *paramSchema) (*Resolved, ErrorList) {
+func mergeValues(chain []*Initiative, d declaration, ps *paramSchema) (*Resolved, input.ErrorList) {
 	p := d.policy
 	res := &Resolved{Ref: d.ref, Policy: p, Effect: p.Spec.Effect, Parameters: parameterDefaults(p)}
 	prov := &res.Provenance
@@ -161,7 +163,7 @@ func mergeValues(chain []*Initiative, d declaration, ps *paramSchema) (*Resolved
 	for _, k := range sortedKeys(res.Parameters) {
 		prov.set("parameters."+k, res.Parameters[k], p.at("spec", "parameters", "properties", k, "default"))
 	}
-	var errs ErrorList
+	var errs input.ErrorList
 	for _, in := range chain {
 		df := in.Spec.Defaults
 		if df.Effect != "" {
@@ -191,7 +193,7 @@ func mergeValues(chain []*Initiative, d declaration, ps *paramSchema) (*Resolved
 		for _, k := range sortedKeys(r.Parameters) {
 			field := append(append([]string{}, base...), "parameters", k)
 			if _, known := ps.props[k]; !known {
-				e := in.doc.keyErrorAt(field, fmt.Sprintf("unknown parameter %q of policy %s", k, p.Metadata.Name), suggest(k, ps.names))
+				e := in.doc.KeyErrorAt(field, fmt.Sprintf("unknown parameter %q of policy %s", k, p.Metadata.Name), input.Suggest(k, ps.names))
 				if e.Hint == "" {
 					e.Hint = "parameters: " + strings.Join(ps.names, ", ")
 					if len(ps.names) == 0 {
@@ -202,7 +204,7 @@ func mergeValues(chain []*Initiative, d declaration, ps *paramSchema) (*Resolved
 				continue
 			}
 			if err := ps.validate(in.doc, field, k, r.Parameters[k]); err != nil {
-				errs = append(errs, err.(ErrorList)...)
+				errs = append(errs, err.(input.ErrorList)...)
 				continue
 			}
 			res.Parameters[k] = r.Parameters[k]
@@ -215,9 +217,9 @@ func mergeValues(chain []*Initiative, d declaration, ps *paramSchema) (*Resolved
 // applyExemptions checks every exemption of the chain for its expiry and
 // excludes its namespaces from the references it names. It returns warnings
 // for exemptions expiring soon.
-func applyExemptions(chain []*Initiative, byRef map[string]*Resolved, opts Options) ([]string, ErrorList) {
+func applyExemptions(chain []*Initiative, byRef map[string]*Resolved, opts Options) ([]string, input.ErrorList) {
 	var warnings []string
-	var errs ErrorList
+	var errs input.ErrorList
 	now := opts.now()
 	warn := opts.ExpiryWarning
 	if warn == 0 {
@@ -229,22 +231,22 @@ func applyExemptions(chain []*Initiative, byRef map[string]*Resolved, opts Optio
 			base := []string{"spec", "exemptions", fmt.Sprint(i)}
 			expires, perr := time.Parse("2006-01-02", ex.Expires)
 			if perr != nil {
-				errs = append(errs, in.doc.errorAt(append(base, "expires"), "expected a date YYYY-MM-DD, got "+ex.Expires, ""))
+				errs = append(errs, in.doc.ErrorAt(append(base, "expires"), "expected a date YYYY-MM-DD, got "+ex.Expires, ""))
 				continue
 			}
 			if !now.Before(expires) {
-				errs = append(errs, in.doc.errorAt(append(base, "expires"), fmt.Sprintf("exemption for %s in namespaces %s expired on %s; owner %s must renew or remove it", strings.Join(ex.Policies, ", "), strings.Join(ex.Namespaces, ", "), ex.Expires, ex.Owner), "extend expires or delete the exemption"))
+				errs = append(errs, in.doc.ErrorAt(append(base, "expires"), fmt.Sprintf("exemption for %s in namespaces %s expired on %s; owner %s must renew or remove it", strings.Join(ex.Policies, ", "), strings.Join(ex.Namespaces, ", "), ex.Expires, ex.Owner), "extend expires or delete the exemption"))
 				continue
 			}
 			if expires.Sub(now) <= warn {
-				line, col := in.doc.locate(append(base, "expires"), false)
+				line, col := in.doc.Locate(append(base, "expires"), false)
 				days := int(expires.Sub(now).Hours() / 24)
 				warnings = append(warnings, fmt.Sprintf("%s:%d:%d: exemption for %s (owner %s) expires on %s, in %d days", in.File, line, col, strings.Join(ex.Policies, ", "), ex.Owner, ex.Expires, days))
 			}
 			for j, ref := range ex.Policies {
 				res, ok := byRef[ref]
 				if !ok {
-					errs = append(errs, in.doc.errorAt(append(base, "policies", fmt.Sprint(j)), fmt.Sprintf("exemption names unknown reference %q", ref), suggest(ref, refs)))
+					errs = append(errs, in.doc.ErrorAt(append(base, "policies", fmt.Sprint(j)), fmt.Sprintf("exemption names unknown reference %q", ref), input.Suggest(ref, refs)))
 					continue
 				}
 				res.Exemptions = append(res.Exemptions, ex)

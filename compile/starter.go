@@ -4,10 +4,12 @@ import (
 	"encoding/json"
 	"fmt"
 	"strings"
+
+	"github.com/edict-policy/edict/input"
 )
 
 // Suggest returns a "did you mean" hint for name among candidates, or "".
-func Suggest(name string, candidates []string) string { return suggest(name, candidates) }
+func Suggest(name string, candidates []string) string { return input.Suggest(name, candidates) }
 
 func orNil(v any) any {
 	if v == nil {
@@ -45,7 +47,7 @@ func jsonValue(v any) string {
 // override by editing values rather than looking names up.
 func StarterInitiative(name, from string, cat *Catalog) ([]byte, error) {
 	if len(name) > maxNameLength || !dnsLabel(name) {
-		return nil, &Error{File: name, Field: "metadata.name", Msg: "initiative names must be DNS labels: lowercase letters, digits and '-', at most 63 characters"}
+		return nil, &input.Error{File: name, Field: "metadata.name", Msg: "initiative names must be DNS labels: lowercase letters, digits and '-', at most 63 characters"}
 	}
 	plan, err := ResolveBuiltin(from, cat)
 	if err != nil {

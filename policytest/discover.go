@@ -8,6 +8,8 @@ import (
 	"sort"
 	"strings"
 	"sync"
+
+	"github.com/edict-policy/edict/input"
 )
 
 const (
@@ -136,21 +138,14 @@ func (d *discoverer) path(src *source, p string) {
 		}
 		return
 	}
-	err = fs.WalkDir(src.fsys, p, func(name string, e fs.DirEntry, err error) error {
-		if err != nil {
-			d.fail(src, name, err)
-			if e != nil && e.IsDir() {
-				return fs.SkipDir
-			}
+	// The same walk as build's: hidden folders, dist, vendor, node_modules and
+	// testdata below p are left out.
+	err = input.Walk(src.fsys, p, func(f input.File) error {
+		if f.Err != nil {
+			d.fail(src, f.Path, f.Err)
 			return nil
 		}
-		if e.IsDir() {
-			if name != p && (strings.HasPrefix(e.Name(), ".") || e.Name() == "testdata") {
-				return fs.SkipDir
-			}
-			return nil
-		}
-		d.file(src, name, false)
+		d.file(src, f.Path, false)
 		return nil
 	})
 	if err != nil {
@@ -171,7 +166,7 @@ func (d *discoverer) file(src *source, p string, explicit bool) bool {
 	default:
 		return false
 	}
-	data, err := readFile(src.fsys, p)
+	data, err := input.ReadFile(src.fsys, p)
 	if err != nil {
 		d.fail(src, p, err)
 		return true
@@ -180,7 +175,7 @@ func (d *discoverer) file(src *source, p string, explicit bool) bool {
 	if !bytes.Contains(data, []byte("Suite")) && !bytes.Contains(data, []byte("InitiativeTest")) && !bytes.Contains(data, []byte("Policy")) {
 		return false
 	}
-	h, ok := peekHeader(data)
+	h, ok := input.PeekHeader(data)
 	if !ok {
 		if explicit || bytes.Contains(data, []byte("kind: Suite")) || bytes.Contains(data, []byte("kind: InitiativeTest")) {
 			if _, err := parseObjects(src.display(p), data); err != nil {

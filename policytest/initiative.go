@@ -1,28 +1,24 @@
 package policytest
 
 import (
-	"bytes"
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io/fs"
 	"path"
 	"regexp"
 	"sort"
-	"strconv"
 	"strings"
 	"sync"
 	"time"
 
-	"github.com/santhosh-tekuri/jsonschema/v6"
-	"github.com/santhosh-tekuri/jsonschema/v6/kind"
 	"go.yaml.in/yaml/v3"
-	"golang.org/x/text/language"
-	"golang.org/x/text/message"
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 
 	"github.com/edict-policy/edict/compile"
 	"github.com/edict-policy/edict/engine"
+	"github.com/edict-policy/edict/input"
 	"github.com/edict-policy/edict/rendered"
 	"github.com/edict-policy/edict/schemas"
 )
@@ -63,35 +59,6 @@ func outcomeOf(action string) string {
 		return "audited"
 	}
 	return action
-}
-
-var (
-	itSchemaOnce sync.Once
-	itSchema     *jsonschema.Schema
-	itSchemaErr  error
-	printer      = message.NewPrinter(language.English)
-)
-
-func initiativeTestSchema() (*jsonschema.Schema, error) {
-	itSchemaOnce.Do(func() {
-		raw, err := schemas.Get("InitiativeTest")
-		if err != nil {
-			itSchemaErr = err
-			return
-		}
-		doc, err := jsonschema.UnmarshalJSON(bytes.NewReader(raw))
-		if err != nil {
-			itSchemaErr = err
-			return
-		}
-		c := jsonschema.NewCompiler()
-		url := schemas.URL("InitiativeTest")
-		if itSchemaErr = c.AddResource(url, doc); itSchemaErr != nil {
-			return
-		}
-		itSchema, itSchemaErr = c.Compile(url)
-	})
-	return itSchema, itSchemaErr
 }
 
 // initiativeEnv is one resolved initiative loaded into an engine, shared by
@@ -185,10 +152,10 @@ type initiativeRunner struct {
 
 func (r *runner) runInitiativeTest(ctx context.Context, ref fileRef) []Result {
 	ir := &initiativeRunner{r: r, src: ref.src, file: ref.path, group: ref.src.display(ref.path)}
-	fileErr := func(ie *InputError) []Result {
+	fileErr := func(ie *input.Error) []Result {
 		return []Result{{Kind: KindInitiative, Group: ir.group, Status: StatusError, File: ir.group, Line: ie.Line, Message: ie.Msg}}
 	}
-	data, err := readFile(ref.src.fsys, ref.path)
+	data, err := input.ReadFile(ref.src.fsys, ref.path)
 	if err != nil {
 		return fileErr(asInputError(ir.group, err))
 	}
@@ -201,19 +168,19 @@ func (r *runner) runInitiativeTest(ctx context.Context, ref fileRef) []Result {
 	builtin := false
 	if _, err := fs.Stat(ref.src.fsys, initPath); err != nil {
 		if strings.ContainsAny(t.Spec.Initiative, "/.") {
-			return fileErr(&InputError{File: ir.group, Line: lineOf(ir.node, "spec", "initiative"), Msg: fmt.Sprintf("initiative %s: %s", ref.src.display(initPath), pathErrMsg(err))})
+			return fileErr(&input.Error{File: ir.group, Line: input.NodeLine(ir.node, "spec", "initiative"), Msg: fmt.Sprintf("initiative %s: %s", ref.src.display(initPath), pathErrMsg(err))})
 		}
 		initPath, builtin = t.Spec.Initiative, true
 	}
 	env := r.initiative(ctx, ref.src, initPath, builtin)
 	if env.err != nil {
-		return fileErr(&InputError{File: ir.group, Line: lineOf(ir.node, "spec", "initiative"), Msg: "initiative " + t.Spec.Initiative + ": " + env.err.Error()})
+		return fileErr(&input.Error{File: ir.group, Line: input.NodeLine(ir.node, "spec", "initiative"), Msg: "initiative " + t.Spec.Initiative + ": " + env.err.Error()})
 	}
 	var inventory []*unstructured.Unstructured
 	for i, src := range t.Spec.Inventory {
 		objs, err := ir.objects(src)
 		if err != nil {
-			return fileErr(&InputError{File: ir.group, Line: lineOf(ir.node, "spec", "inventory", i), Msg: "inventory: " + err.Error()})
+			return fileErr(&input.Error{File: ir.group, Line: input.NodeLine(ir.node, "spec", "inventory", i), Msg: "inventory: " + err.Error()})
 		}
 		inventory = append(inventory, objs...)
 	}
@@ -222,12 +189,12 @@ func (r *runner) runInitiativeTest(ctx context.Context, ref fileRef) []Result {
 		// Inventory is per test file: such a file gets its own engine.
 		var err error
 		if eng, err = r.initiativeEngine(ctx, env.out, inventory); err != nil {
-			return fileErr(&InputError{File: ir.group, Line: lineOf(ir.node, "spec", "inventory"), Msg: err.Error()})
+			return fileErr(&input.Error{File: ir.group, Line: input.NodeLine(ir.node, "spec", "inventory"), Msg: err.Error()})
 		}
 	}
 	var out []Result
 	for i, c := range t.Spec.Cases {
-		res := Result{Kind: KindInitiative, Group: ir.group, Name: c.Name, File: ir.group, Line: lineOf(ir.node, "spec", "cases", i)}
+		res := Result{Kind: KindInitiative, Group: ir.group, Name: c.Name, File: ir.group, Line: input.NodeLine(ir.node, "spec", "cases", i)}
 		if r.filter != nil && !r.filter.MatchString(res.FullName()) {
 			continue
 		}
@@ -257,136 +224,58 @@ func (r *runner) initiativeEngine(ctx context.Context, out *rendered.Bundle, inv
 // decode validates data against the InitiativeTest schema, reporting every
 // problem with its line, and decodes it.
 func (ir *initiativeRunner) decode(data []byte) (*initiativeTest, error) {
-	var doc yaml.Node
-	if err := yaml.Unmarshal(data, &doc); err != nil {
-		return nil, yamlErr(ir.group, err)
-	}
-	if doc.Kind != yaml.DocumentNode || len(doc.Content) != 1 {
-		return nil, &InputError{File: ir.group, Line: 1, Msg: "the file is empty"}
-	}
-	ir.node = doc.Content[0]
-	var v any
-	if err := doc.Decode(&v); err != nil {
-		return nil, yamlErr(ir.group, err)
-	}
-	raw, err := json.Marshal(v)
+	d, err := input.ParseDocument(ir.group, data)
 	if err != nil {
-		return nil, &InputError{File: ir.group, Msg: err.Error()}
+		return nil, oneError(err)
 	}
-	inst, err := jsonschema.UnmarshalJSON(bytes.NewReader(raw))
-	if err != nil {
-		return nil, &InputError{File: ir.group, Msg: err.Error()}
-	}
-	s, err := initiativeTestSchema()
+	ir.node = d.Root
+	s, err := schemas.Compiled("InitiativeTest")
 	if err != nil {
 		return nil, err
 	}
-	if err := s.Validate(inst); err != nil {
-		return nil, ir.schemaError(err)
+	known := func(p []string) []string { return schemas.Fields("InitiativeTest", p) }
+	if err := input.SchemaErrors(d, nil, s.Validate(d.Value), known); err != nil {
+		return nil, oneError(err)
+	}
+	raw, err := json.Marshal(d.Value)
+	if err != nil {
+		return nil, &input.Error{File: ir.group, Msg: err.Error()}
 	}
 	var t initiativeTest
 	if err := json.Unmarshal(raw, &t); err != nil {
-		return nil, &InputError{File: ir.group, Msg: err.Error()}
+		return nil, &input.Error{File: ir.group, Msg: err.Error()}
 	}
 	return &t, nil
 }
 
-// schemaError reports the most specific schema complaints, first line first.
-func (ir *initiativeRunner) schemaError(err error) error {
-	ve, ok := err.(*jsonschema.ValidationError)
-	if !ok {
-		return &InputError{File: ir.group, Msg: err.Error()}
+// oneError folds input errors into the one a test result carries: at the
+// first problem's line, every problem in its message (later ones with their
+// own line), field and hint included.
+func oneError(err error) error {
+	var list input.ErrorList
+	var one *input.Error
+	switch {
+	case errors.As(err, &list):
+	case errors.As(err, &one):
+		list = input.ErrorList{one}
+	default:
+		return err
 	}
-	leaves := schemaLeaves(ve)
-	// A oneOf reports every branch; drop "expected allowed"-style complaints
-	// when another branch says something more specific about the same value.
-	deepest := map[string]bool{}
-	for _, l := range leaves {
-		if !isShallow(l) {
-			deepest[strings.Join(l.InstanceLocation, "/")] = true
+	msgs := make([]string, len(list))
+	for i, e := range list {
+		m := e.Msg
+		if e.Field != "" {
+			m = e.Field + ": " + m
 		}
-	}
-	type item struct {
-		line int
-		msg  string
-	}
-	var items []item
-	seen := map[string]bool{}
-	for _, l := range leaves {
-		loc := strings.Join(l.InstanceLocation, "/")
-		if isShallow(l) && hasDeeper(deepest, loc) {
-			continue
+		if e.Hint != "" {
+			m += " (" + e.Hint + ")"
 		}
-		path := make([]any, len(l.InstanceLocation))
-		for i, p := range l.InstanceLocation {
-			if n, err := strconv.Atoi(p); err == nil {
-				path[i] = n
-			} else {
-				path[i] = p
-			}
+		if i > 0 && e.Line > 0 {
+			m = fmt.Sprintf("line %d: %s", e.Line, m)
 		}
-		field := strings.ReplaceAll(loc, "/", ".")
-		var msg string
-		switch k := l.ErrorKind.(type) {
-		case *kind.AdditionalProperties:
-			msg = "unknown field(s): " + strings.Join(k.Properties, ", ")
-			if len(k.Properties) == 1 {
-				path = append(path, k.Properties[0])
-			}
-		case *kind.Required:
-			msg = "missing required field(s): " + strings.Join(k.Missing, ", ")
-		default:
-			msg = l.ErrorKind.LocalizedString(printer)
-		}
-		if field != "" {
-			msg = field + ": " + msg
-		}
-		if seen[msg] {
-			continue
-		}
-		seen[msg] = true
-		items = append(items, item{lineOf(ir.node, path...), msg})
+		msgs[i] = m
 	}
-	sort.SliceStable(items, func(i, j int) bool { return items[i].line < items[j].line })
-	if len(items) == 0 {
-		return &InputError{File: ir.group, Msg: ve.Error()}
-	}
-	msgs := make([]string, len(items))
-	for i, it := range items {
-		msgs[i] = it.msg
-		if i > 0 && it.line > 0 {
-			msgs[i] = fmt.Sprintf("line %d: %s", it.line, it.msg)
-		}
-	}
-	return &InputError{File: ir.group, Line: items[0].line, Msg: strings.Join(msgs, "; ")}
-}
-
-func isShallow(l *jsonschema.ValidationError) bool {
-	switch l.ErrorKind.(type) {
-	case *kind.Const, *kind.Type:
-		return true
-	}
-	return false
-}
-
-func hasDeeper(locs map[string]bool, loc string) bool {
-	for l := range locs {
-		if l == loc || strings.HasPrefix(l, loc+"/") {
-			return true
-		}
-	}
-	return false
-}
-
-func schemaLeaves(ve *jsonschema.ValidationError) []*jsonschema.ValidationError {
-	if len(ve.Causes) == 0 {
-		return []*jsonschema.ValidationError{ve}
-	}
-	var out []*jsonschema.ValidationError
-	for _, c := range ve.Causes {
-		out = append(out, schemaLeaves(c)...)
-	}
-	return out
+	return &input.Error{File: list[0].File, Line: list[0].Line, Column: list[0].Column, Msg: strings.Join(msgs, "; ")}
 }
 
 // objects resolves an object source: a path relative to the test file or an
@@ -436,7 +325,7 @@ func parseExpect(v any) expectation {
 func (ir *initiativeRunner) runCase(ctx context.Context, env *initiativeEnv, eng *engine.Engine, i int, c *initiativeCase, res *Result) {
 	bad := func(msg string, at ...any) {
 		res.Status, res.Message = StatusError, msg
-		if l := lineOf(ir.node, append([]any{"spec", "cases", i}, at...)...); l > 0 {
+		if l := input.NodeLine(ir.node, append([]any{"spec", "cases", i}, at...)...); l > 0 {
 			res.Line = l
 		}
 	}

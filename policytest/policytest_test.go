@@ -340,7 +340,7 @@ func TestInitiativeTestInput(t *testing.T) {
 		msg    string
 	}{
 		{"warned", "    - name: c\n" + pod + "      expect: {warned: [labels]}\n", StatusPass, 8, ""},
-		{"unknown field", "    - name: c\n" + pod + "      expected: allowed\n", StatusError, 8, "line 10: spec.cases.0: unknown field(s): expected"},
+		{"unknown field", "    - name: c\n" + pod + "      expected: allowed\n", StatusError, 8, `line 10: spec.cases.0.expected: unknown field (did you mean "expect"?)`},
 		{"missing expect", "    - name: c\n" + pod, StatusError, 8, "missing required field(s): expect"},
 		{"unknown outcome", "    - name: c\n" + pod + "      expect: {blocked: [labels]}\n", StatusError, 10, "blocked"},
 		{"unknown reference", "    - name: c\n" + pod + "      expect: {denied: [privileged-container]}\n", StatusError, 10, `no reference "privileged-container" (did you mean "privileged-containers"?)`},

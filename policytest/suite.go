@@ -14,6 +14,7 @@ import (
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 
 	"github.com/edict-policy/edict/engine"
+	"github.com/edict-policy/edict/input"
 )
 
 // suite is gator's Suite format (test.gatekeeper.sh/v1alpha1). Unlike gator,
@@ -143,7 +144,7 @@ type suiteRunner struct {
 
 func (r *runner) runSuite(ctx context.Context, ref fileRef) []Result {
 	sr := &suiteRunner{r: r, src: ref.src, file: ref.path, group: ref.src.display(ref.path), filter: r.filter}
-	data, err := readFile(ref.src.fsys, ref.path)
+	data, err := input.ReadFile(ref.src.fsys, ref.path)
 	if err != nil {
 		return []Result{sr.inputError("", 0, asInputError(sr.group, err))}
 	}
@@ -164,7 +165,7 @@ func (r *runner) runSuite(ctx context.Context, ref fileRef) []Result {
 // inputError reports a problem at a line of the suite file; problems found
 // in another file (a template, an object) keep that file's name and line in
 // the message.
-func (sr *suiteRunner) inputError(name string, line int, ie *InputError) Result {
+func (sr *suiteRunner) inputError(name string, line int, ie *input.Error) Result {
 	msg := ie.Msg
 	if ie.File == sr.group {
 		if ie.Line > 0 {
@@ -189,7 +190,7 @@ func (sr *suiteRunner) resolve(p string) (string, error) {
 }
 
 func (sr *suiteRunner) runTest(ctx context.Context, i int, t *suiteTest) {
-	line := lineOf(sr.node, "tests", i)
+	line := input.NodeLine(sr.node, "tests", i)
 	caseName := func(c *suiteCase) string { return t.Name + "/" + c.Name }
 	selected := sr.matches(t.Name)
 	for _, c := range t.Cases {
@@ -224,18 +225,18 @@ func (sr *suiteRunner) runTest(ctx context.Context, i int, t *suiteTest) {
 	}
 	tp, err := sr.resolve(t.Template)
 	if err != nil {
-		inputErr(err, lineOf(sr.node, "tests", i, "template"))
+		inputErr(err, input.NodeLine(sr.node, "tests", i, "template"))
 		return
 	}
 	ref, err := resolveTemplateRef(sr.src, tp)
 	if err != nil {
-		inputErr(&InputError{File: sr.group, Line: lineOf(sr.node, "tests", i, "template"), Msg: "template " + sr.src.display(tp) + ": " + pathErrMsg(err)}, 0)
+		inputErr(&input.Error{File: sr.group, Line: input.NodeLine(sr.node, "tests", i, "template"), Msg: "template " + sr.src.display(tp) + ": " + pathErrMsg(err)}, 0)
 		return
 	}
 	entry := sr.r.templates.entry(ref)
 	eng, err := sr.r.templates.acquire(ctx, entry)
 	if err != nil {
-		inputErr(err, lineOf(sr.node, "tests", i, "template"))
+		inputErr(err, input.NodeLine(sr.node, "tests", i, "template"))
 		return
 	}
 	clean := true
@@ -253,16 +254,16 @@ func (sr *suiteRunner) runTest(ctx context.Context, i int, t *suiteTest) {
 	}
 	cp, err := sr.resolve(t.Constraint)
 	if err != nil {
-		inputErr(err, lineOf(sr.node, "tests", i, "constraint"))
+		inputErr(err, input.NodeLine(sr.node, "tests", i, "constraint"))
 		return
 	}
 	cobj, err := sr.r.firstObject(sr.src, cp)
 	if err != nil {
-		inputErr(&InputError{File: sr.group, Line: lineOf(sr.node, "tests", i, "constraint"), Msg: "constraint " + sr.src.display(cp) + ": " + pathErrMsg(err)}, 0)
+		inputErr(&input.Error{File: sr.group, Line: input.NodeLine(sr.node, "tests", i, "constraint"), Msg: "constraint " + sr.src.display(cp) + ": " + pathErrMsg(err)}, 0)
 		return
 	}
 	if cobj.GroupVersionKind().Group != "constraints.gatekeeper.sh" {
-		inputErr(&InputError{File: sr.src.display(cp), Msg: fmt.Sprintf("not a constraint: %s %s", cobj.GetAPIVersion(), cobj.GetKind())}, lineOf(sr.node, "tests", i, "constraint"))
+		inputErr(&input.Error{File: sr.src.display(cp), Msg: fmt.Sprintf("not a constraint: %s %s", cobj.GetAPIVersion(), cobj.GetKind())}, input.NodeLine(sr.node, "tests", i, "constraint"))
 		return
 	}
 	addErr := eng.AddConstraint(ctx, cobj)
@@ -290,7 +291,7 @@ func (sr *suiteRunner) runTest(ctx context.Context, i int, t *suiteTest) {
 			// The sample no longer fits the policy's parameters: a regression.
 			status = StatusFail
 		}
-		fail(status, "constraint "+sr.src.display(cp)+": "+addErr.Error(), lineOf(sr.node, "tests", i, "constraint"))
+		fail(status, "constraint "+sr.src.display(cp)+": "+addErr.Error(), input.NodeLine(sr.node, "tests", i, "constraint"))
 		return
 	}
 	var expObjs []*unstructured.Unstructured
@@ -304,11 +305,11 @@ func (sr *suiteRunner) runTest(ctx context.Context, i int, t *suiteTest) {
 				defer func() { _ = eng.SetExpansion(nil) }()
 			}
 			if err != nil {
-				err = &InputError{File: sr.group, Line: lineOf(sr.node, "tests", i, "expansion"), Msg: "expansion " + sr.src.display(ep) + ": " + pathErrMsg(err)}
+				err = &input.Error{File: sr.group, Line: input.NodeLine(sr.node, "tests", i, "expansion"), Msg: "expansion " + sr.src.display(ep) + ": " + pathErrMsg(err)}
 			}
 		}
 		if err != nil {
-			inputErr(err, lineOf(sr.node, "tests", i, "expansion"))
+			inputErr(err, input.NodeLine(sr.node, "tests", i, "expansion"))
 			return
 		}
 	}
@@ -321,7 +322,7 @@ func (sr *suiteRunner) runTest(ctx context.Context, i int, t *suiteTest) {
 		if !sr.matches(name) {
 			continue
 		}
-		cline := lineOf(sr.node, "tests", i, "cases", j)
+		cline := input.NodeLine(sr.node, "tests", i, "cases", j)
 		if c.Skip {
 			sr.out = append(sr.out, Result{Kind: KindSuite, Group: sr.group, Name: name, Status: StatusSkip, File: sr.group, Line: cline, Message: "case skipped"})
 			continue
@@ -360,7 +361,7 @@ func (sr *suiteRunner) runIsolatedCase(ctx context.Context, entry *templateEntry
 		err = eng.SetExpansion(expansion)
 	}
 	if err != nil {
-		return Result{Status: StatusError, Message: err.Error(), Line: lineOf(sr.node, "tests", i, "cases", j)}
+		return Result{Status: StatusError, Message: err.Error(), Line: input.NodeLine(sr.node, "tests", i, "cases", j)}
 	}
 	res, _ := sr.runCase(ctx, eng, i, j, c)
 	return res
@@ -373,7 +374,7 @@ func (sr *suiteRunner) runCase(ctx context.Context, eng *engine.Engine, i, j int
 	ok = true
 	defer func() { res.Duration = time.Since(start) }()
 	bad := func(msg string, path ...any) Result {
-		return Result{Status: StatusError, Message: msg, Line: lineOf(sr.node, append([]any{"tests", i, "cases", j}, path...)...)}
+		return Result{Status: StatusError, Message: msg, Line: input.NodeLine(sr.node, append([]any{"tests", i, "cases", j}, path...)...)}
 	}
 	if c.Object == "" {
 		return bad("missing object"), ok
@@ -427,7 +428,7 @@ func (sr *suiteRunner) runCase(ctx context.Context, eng *engine.Engine, i, j int
 				r.Violations = vs
 				return r, ok
 			}
-			return Result{Status: StatusFail, Message: err.Error() + messagesOf(vs), Line: lineOf(sr.node, "tests", i, "cases", j, "assertions", k), Violations: vs}, ok
+			return Result{Status: StatusFail, Message: err.Error() + messagesOf(vs), Line: input.NodeLine(sr.node, "tests", i, "cases", j, "assertions", k), Violations: vs}, ok
 		}
 	}
 	return Result{Status: StatusPass}, ok
@@ -448,7 +449,7 @@ func messagesOf(vs []engine.Violation) string {
 // pathErrMsg shortens "open x: file does not exist" to the reason, since the
 // caller names the file.
 func pathErrMsg(err error) string {
-	var ie *InputError
+	var ie *input.Error
 	if errors.As(err, &ie) {
 		if ie.Line > 0 {
 			return fmt.Sprintf("line %d: %s", ie.Line, ie.Msg)

@@ -12,6 +12,7 @@ import (
 
 	"github.com/edict-policy/edict/compile"
 	"github.com/edict-policy/edict/engine"
+	"github.com/edict-policy/edict/input"
 )
 
 // templateCache compiles each ConstraintTemplate once per run. Compiled
@@ -69,11 +70,11 @@ func resolveTemplateRef(src *source, p string) (templateRef, error) {
 	if info.IsDir() {
 		return templateRef{src: src, path: p, policy: true}, nil
 	}
-	data, err := readFile(src.fsys, p)
+	data, err := input.ReadFile(src.fsys, p)
 	if err != nil {
 		return templateRef{}, err
 	}
-	if h, ok := peekHeader(data); ok && h.Kind == "Policy" && h.APIVersion == policyAPIVersion {
+	if h, ok := input.PeekHeader(data); ok && h.Kind == "Policy" && h.APIVersion == policyAPIVersion {
 		return templateRef{src: src, path: path.Dir(p), policy: true}, nil
 	}
 	return templateRef{src: src, path: p}, nil
@@ -101,7 +102,7 @@ func loadTemplate(ref templateRef) (*templates.ConstraintTemplate, error) {
 		}
 		sub, err := fs.Sub(ref.src.fsys, ref.path)
 		if err != nil {
-			return nil, &InputError{File: display, Msg: err.Error()}
+			return nil, &input.Error{File: display, Msg: err.Error()}
 		}
 		return renderPolicy(display, sub, ".")
 	}
@@ -111,7 +112,7 @@ func loadTemplate(ref templateRef) (*templates.ConstraintTemplate, error) {
 	}
 	ct, err := engine.ParseTemplate(obj)
 	if err != nil {
-		return nil, &InputError{File: display, Msg: err.Error()}
+		return nil, &input.Error{File: display, Msg: err.Error()}
 	}
 	return ct, nil
 }
@@ -119,11 +120,11 @@ func loadTemplate(ref templateRef) (*templates.ConstraintTemplate, error) {
 func renderPolicy(display string, fsys fs.FS, dir string) (*templates.ConstraintTemplate, error) {
 	t, err := compile.RenderPolicyTemplate(fsys, dir)
 	if err != nil {
-		return nil, &InputError{File: display, Msg: "render policy template: " + err.Error()}
+		return nil, &input.Error{File: display, Msg: "render policy template: " + err.Error()}
 	}
 	ct, err := engine.ParseTemplate(engine.Object(t.Manifest))
 	if err != nil {
-		return nil, &InputError{File: display, Msg: err.Error()}
+		return nil, &input.Error{File: display, Msg: err.Error()}
 	}
 	return ct, nil
 }
@@ -153,7 +154,7 @@ func (c *templateCache) acquire(ctx context.Context, e *templateEntry) (*engine.
 	if err := eng.AddParsedTemplate(ctx, e.ct.DeepCopy()); err != nil {
 		e.mu.Lock()
 		if e.err == nil {
-			e.err = &InputError{File: e.display, Msg: err.Error()}
+			e.err = &input.Error{File: e.display, Msg: err.Error()}
 		}
 		err = e.err
 		e.mu.Unlock()
@@ -175,7 +176,7 @@ func (c *templateCache) fresh(ctx context.Context, e *templateEntry) (*engine.En
 	}
 	c.compiles.Add(1)
 	if err := eng.AddParsedTemplate(ctx, e.ct.DeepCopy()); err != nil {
-		return nil, &InputError{File: e.display, Msg: err.Error()}
+		return nil, &input.Error{File: e.display, Msg: err.Error()}
 	}
 	return eng, nil
 }
@@ -187,14 +188,14 @@ func (c *templateCache) release(e *templateEntry, eng *engine.Engine) {
 }
 
 // asInputError gives file-level context to errors from reading a file.
-func asInputError(file string, err error) *InputError {
-	var ie *InputError
+func asInputError(file string, err error) *input.Error {
+	var ie *input.Error
 	if errors.As(err, &ie) {
 		return ie
 	}
 	var pe *fs.PathError
 	if errors.As(err, &pe) {
-		return &InputError{File: file, Msg: pe.Err.Error()}
+		return &input.Error{File: file, Msg: pe.Err.Error()}
 	}
-	return &InputError{File: file, Msg: err.Error()}
+	return &input.Error{File: file, Msg: err.Error()}
 }

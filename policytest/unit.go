@@ -13,6 +13,8 @@ import (
 	"github.com/open-policy-agent/opa/v1/ast"
 	"github.com/open-policy-agent/opa/v1/cover"
 	"github.com/open-policy-agent/opa/v1/tester"
+
+	"github.com/edict-policy/edict/input"
 )
 
 // regoFile is one parsed Rego file.
@@ -50,7 +52,7 @@ func readRegoDir(src *source, dir string) ([]*regoFile, error) {
 			continue
 		}
 		p := path.Join(dir, e.Name())
-		data, err := readFile(src.fsys, p)
+		data, err := input.ReadFile(src.fsys, p)
 		if err != nil {
 			return nil, err
 		}
@@ -258,7 +260,7 @@ func coverageOf(group string, rep cover.Report, modules map[string]*ast.Module) 
 	return c
 }
 
-// regoErr turns parser and compiler errors into a positioned InputError.
+// regoErr turns parser and compiler errors into a positioned input.Error.
 func regoErr(group string, err error) error {
 	if errs, ok := err.(ast.Errors); ok && len(errs) > 0 {
 		first := errs[0]
@@ -266,7 +268,7 @@ func regoErr(group string, err error) error {
 		for _, e := range errs {
 			msgs = append(msgs, e.Error())
 		}
-		ie := &InputError{File: group, Msg: strings.Join(msgs, "\n")}
+		ie := &input.Error{File: group, Msg: strings.Join(msgs, "\n")}
 		if first.Location != nil {
 			ie.File, ie.Line = first.Location.File, first.Location.Row
 			if len(errs) == 1 {

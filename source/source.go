@@ -17,11 +17,9 @@ package source
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"io/fs"
 	"os"
-	"path"
 	"path/filepath"
 	"sort"
 	"strings"
@@ -30,6 +28,7 @@ import (
 
 	"github.com/edict-policy/edict/bundle"
 	"github.com/edict-policy/edict/compile"
+	"github.com/edict-policy/edict/input"
 	"github.com/edict-policy/edict/rendered"
 )
 
@@ -166,9 +165,17 @@ func Resolve(ctx context.Context, arg string, opts Options) ([]*Bundle, error) {
 		if rerr != nil {
 			return nil, rerr
 		}
-		out, err = buildFiles(ctx, os.DirFS(root), []string{rel}, displayPath(root))
+		repo, oerr := input.OpenRoot(root)
+		if oerr != nil {
+			return nil, oerr
+		}
+		out, err = buildFiles(ctx, repo, []string{rel}, displayPath(root))
 	case KindRepository:
-		out, err = buildRepository(ctx, os.DirFS(arg), arg)
+		repo, oerr := input.OpenRoot(arg)
+		if oerr != nil {
+			return nil, oerr
+		}
+		out, err = buildRepository(ctx, repo, arg)
 	}
 	if err != nil {
 		return nil, err
@@ -176,7 +183,7 @@ func Resolve(ctx context.Context, arg string, opts Options) ([]*Bundle, error) {
 	sort.SliceStable(out, func(i, j int) bool { return out[i].Output.Name < out[j].Output.Name })
 	for i := 1; i < len(out); i++ {
 		if out[i].Output.Name == out[i-1].Output.Name {
-			return nil, &compile.Error{File: out[i].Origin, Msg: fmt.Sprintf("initiative %q is also defined by %s", out[i].Output.Name, out[i-1].Origin), Hint: "bundles are named after initiatives; give one another name"}
+			return nil, &input.Error{File: out[i].Origin, Msg: fmt.Sprintf("initiative %q is also defined by %s", out[i].Output.Name, out[i-1].Origin), Hint: "bundles are named after initiatives; give one another name"}
 		}
 	}
 	return out, nil
@@ -224,7 +231,7 @@ func FileRoot(file, root string) (string, string, error) {
 	}
 	rel, err := filepath.Rel(absRoot, absFile)
 	if err != nil || !filepath.IsLocal(rel) {
-		return "", "", &compile.Error{File: file, Msg: "is outside the repository root " + root, Hint: "pass a root that contains it"}
+		return "", "", &input.Error{File: file, Msg: "is outside the repository root " + root, Hint: "pass a root that contains it"}
 	}
 	return absRoot, filepath.ToSlash(rel), nil
 }
@@ -265,51 +272,18 @@ func buildRepository(ctx context.Context, repo fs.FS, display string) ([]*Bundle
 		return nil, err
 	}
 	if len(files) == 0 {
-		return nil, &compile.Error{File: display, Msg: "no Initiative files found (YAML files with kind: Initiative)"}
+		return nil, &input.Error{File: display, Msg: "no Initiative files found (YAML files with kind: Initiative)"}
 	}
 	return buildFiles(ctx, repo, files, display)
 }
 
-// skipDirs are never searched for initiatives: build output, VCS data,
-// vendored trees and fixtures.
-var skipDirs = map[string]bool{"dist": true, "node_modules": true, "vendor": true, "testdata": true}
-
-// maxPeek bounds how much of a YAML file is read to learn its kind.
-const maxPeek = 4 << 20
-
-// InitiativeFiles lists the YAML files of repo whose kind is Initiative, sorted.
+// InitiativeFiles lists the YAML files of repo whose kind is Initiative,
+// sorted, walking the repository as build and test do.
 func InitiativeFiles(repo fs.FS) ([]string, error) {
-	var found []string
-	err := fs.WalkDir(repo, ".", func(p string, d fs.DirEntry, err error) error {
-		if err != nil {
-			return err
-		}
-		if d.IsDir() {
-			if p != "." && (strings.HasPrefix(d.Name(), ".") || skipDirs[d.Name()]) {
-				return fs.SkipDir
-			}
-			return nil
-		}
-		if ext := path.Ext(p); ext != ".yaml" && ext != ".yml" || !d.Type().IsRegular() {
-			return nil
-		}
-		info, err := d.Info()
-		if err != nil || info.Size() > maxPeek {
-			return err
-		}
-		data, err := fs.ReadFile(repo, p)
-		if err != nil {
-			return err
-		}
-		if compile.PeekKind(data) == "Initiative" {
-			found = append(found, p)
-		}
-		return nil
-	})
+	found, err := input.FilesOfKind(repo, ".", "Initiative")
 	if err != nil {
 		return nil, fmt.Errorf("scan for initiatives: %w", err)
 	}
-	sort.Strings(found)
 	return found, nil
 }
 
@@ -328,21 +302,11 @@ func prefixErr(display string, err error) error {
 	if display == "" || display == "." {
 		return err
 	}
-	fix := func(e *compile.Error) {
+	input.Each(err, func(e *input.Error) {
 		if !strings.HasPrefix(e.File, "builtin:") && e.File != "" {
 			e.File = joinDisplay(display, e.File)
 		}
-	}
-	var list compile.ErrorList
-	var one *compile.Error
-	switch {
-	case errors.As(err, &list):
-		for _, e := range list {
-			fix(e)
-		}
-	case errors.As(err, &one):
-		fix(one)
-	}
+	})
 	return err
 }
 

@@ -18,7 +18,7 @@ import (
 	"github.com/sigstore/sigstore/pkg/signature"
 
 	"github.com/edict-policy/edict/bundle"
-	"github.com/edict-policy/edict/compile"
+	"github.com/edict-policy/edict/input"
 )
 
 const initiativeV1 = `apiVersion: edict.dev/v1alpha1
@@ -314,7 +314,7 @@ func TestResolveGit(t *testing.T) {
 func TestResolveErrorsArePositioned(t *testing.T) {
 	repo := writeRepo(t, map[string]string{"initiatives/bad.yaml": strings.Replace(initiativeV1, "allowedCapabilities", "allowedCapabilites", 1)})
 	_, err := Resolve(context.Background(), repo, Options{})
-	var ce *compile.Error
+	var ce *input.Error
 	if !errors.As(err, &ce) || !strings.Contains(err.Error(), filepath.Join(repo, "initiatives/bad.yaml")+":12:20") || !strings.Contains(err.Error(), `did you mean "allowedCapabilities"`) {
 		t.Fatalf("err = %v", err)
 	}

@@ -7,20 +7,20 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
-	"sort"
 	"strings"
 
 	"github.com/spf13/cobra"
 
 	"github.com/edict-policy/edict/bundle"
 	"github.com/edict-policy/edict/compile"
+	"github.com/edict-policy/edict/input"
 	"github.com/edict-policy/edict/rendered"
 )
 
 func init() {
 	register(newBuildCmd)
 	registerClassifier(func(err error) (int, bool) {
-		if compile.IsInputError(err) {
+		if input.IsInputError(err) {
 			return ExitUsage, true
 		}
 		return 0, false
@@ -124,7 +124,9 @@ func runBuild(cmd *cobra.Command, o buildOptions, args []string) error {
 		if !ok {
 			var repo fs.FS
 			if t.root != "" {
-				repo = os.DirFS(t.root)
+				if repo, err = input.OpenRoot(t.root); err != nil {
+					return withExit(ExitIO, err)
+				}
 			}
 			b, err = compile.NewBuilder(repo, ".", compile.Options{})
 			if err != nil {
@@ -191,21 +193,11 @@ func prefixRoot(root string, err error) error {
 	if root == "." || root == "" {
 		return err
 	}
-	fix := func(e *compile.Error) {
+	input.Each(err, func(e *input.Error) {
 		if !strings.HasPrefix(e.File, "builtin:") && e.File != "" {
 			e.File = filepath.Join(root, e.File)
 		}
-	}
-	var list compile.ErrorList
-	var one *compile.Error
-	switch {
-	case errors.As(err, &list):
-		for _, e := range list {
-			fix(e)
-		}
-	case errors.As(err, &one):
-		fix(one)
-	}
+	})
 	return err
 }
 
@@ -286,35 +278,22 @@ func relSlash(root, p string) (string, error) {
 	return filepath.ToSlash(rel), nil
 }
 
-// initiativeFiles finds YAML files with kind: Initiative under dir.
+// initiativeFiles finds YAML files with kind: Initiative under dir, walking
+// the repository as every command does.
 func initiativeFiles(dir string) ([]string, error) {
-	var found []string
-	err := filepath.WalkDir(dir, func(p string, d fs.DirEntry, err error) error {
-		if err != nil {
-			return err
-		}
-		if d.IsDir() {
-			n := d.Name()
-			if p != dir && (strings.HasPrefix(n, ".") || n == "dist" || n == "testdata" || n == "node_modules" || n == "vendor") {
-				return filepath.SkipDir
-			}
-			return nil
-		}
-		if !strings.HasSuffix(p, ".yaml") && !strings.HasSuffix(p, ".yml") {
-			return nil
-		}
-		data, err := os.ReadFile(p)
-		if err != nil {
-			return err
-		}
-		if compile.PeekKind(data) == "Initiative" {
-			found = append(found, p)
-		}
-		return nil
-	})
+	repo, err := input.OpenRoot(dir)
 	if err != nil {
+		return nil, withExit(ExitIO, err)
+	}
+	found, err := input.FilesOfKind(repo, ".", "Initiative")
+	if err != nil {
+		if input.IsInputError(err) {
+			return nil, prefixRoot(dir, err)
+		}
 		return nil, withExit(ExitIO, fmt.Errorf("scan %s: %w", dir, err))
 	}
-	sort.Strings(found)
+	for i, f := range found {
+		found[i] = filepath.Join(dir, filepath.FromSlash(f))
+	}
 	return found, nil
 }

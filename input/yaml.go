@@ -1,4 +1,4 @@
-package compile
+package input
 
 import (
 	"bytes"
@@ -6,41 +6,42 @@ import (
 	"fmt"
 	"io"
 	"math"
+	"regexp"
 	"strconv"
 	"strings"
 
 	"go.yaml.in/yaml/v3"
 )
 
-// document is one parsed YAML file that remembers where every value came
+// Document is one parsed YAML file that remembers where every value came
 // from, so that schema and resolution errors can point at a line and column.
-type document struct {
-	file  string
-	root  *yaml.Node // the top-level mapping
-	value any        // the same content as plain JSON-like values
+type Document struct {
+	File  string
+	Root  *yaml.Node // the top-level mapping
+	Value any        // the same content as plain JSON-like values
 }
 
 // maxAliasExpansion bounds how many nodes alias expansion may produce, so a
 // "billion laughs" document fails instead of exhausting memory.
 const maxAliasExpansion = 100000
 
-// parseDocument parses exactly one YAML document. Values become
+// ParseDocument parses exactly one YAML document, a mapping. Values become
 // map[string]any, []any, string, bool, int64, float64 or nil; timestamps stay
 // strings, so dates such as `expires: 2027-03-31` keep their spelling.
-func parseDocument(file string, data []byte) (*document, error) {
+func ParseDocument(file string, data []byte) (*Document, error) {
 	dec := yaml.NewDecoder(bytes.NewReader(data))
 	var root yaml.Node
 	if err := dec.Decode(&root); err != nil {
 		if errors.Is(err, io.EOF) {
 			return nil, &Error{File: file, Line: 1, Column: 1, Msg: "the file is empty; expected a YAML document with apiVersion and kind"}
 		}
-		return nil, yamlError(file, err)
+		return nil, YAMLError(file, err)
 	}
 	var extra yaml.Node
 	if err := dec.Decode(&extra); err == nil {
 		return nil, &Error{File: file, Line: extra.Line, Column: extra.Column, Msg: "found a second YAML document; expected exactly one per file"}
 	} else if !errors.Is(err, io.EOF) {
-		return nil, yamlError(file, err)
+		return nil, YAMLError(file, err)
 	}
 	body := &root
 	if body.Kind == yaml.DocumentNode && len(body.Content) == 1 {
@@ -54,25 +55,42 @@ func parseDocument(file string, data []byte) (*document, error) {
 	if err != nil {
 		return nil, err
 	}
-	return &document{file: file, root: body, value: v}, nil
+	return &Document{File: file, Root: body, Value: v}, nil
 }
 
-var yamlLineRe = strings.NewReplacer("yaml: ", "")
+var yamlLine = regexp.MustCompile(`line (\d+): `)
 
-// yamlError turns the YAML library's "yaml: line N: msg" into a positioned Error.
-func yamlError(file string, err error) error {
-	msg := yamlLineRe.Replace(err.Error())
-	line := 0
-	if strings.HasPrefix(msg, "line ") {
-		rest := strings.TrimPrefix(msg, "line ")
-		if i := strings.Index(rest, ":"); i > 0 {
-			if n, convErr := strconv.Atoi(rest[:i]); convErr == nil {
-				line = n
-				msg = strings.TrimSpace(rest[i+1:])
-			}
-		}
+// YAMLError turns the YAML library's "yaml: line N: msg" (or its list of
+// unmarshal errors) into a positioned Error. The library quotes at most a
+// few characters of the offending value, so no file content leaks through.
+func YAMLError(file string, err error) *Error {
+	msg := strings.TrimPrefix(err.Error(), "yaml: ")
+	// Unmarshal errors are about types and fields, not syntax.
+	prefix := "invalid YAML: "
+	if rest, ok := strings.CutPrefix(msg, "unmarshal errors:\n"); ok {
+		msg, prefix = rest, ""
 	}
-	return &Error{File: file, Line: line, Msg: "invalid YAML: " + msg}
+	var lines []string
+	line := 0
+	for _, l := range strings.Split(msg, "\n") {
+		l = strings.TrimSpace(l)
+		if l == "" {
+			continue
+		}
+		if m := yamlLine.FindStringSubmatchIndex(l); m != nil && m[0] == 0 {
+			n, _ := strconv.Atoi(l[m[2]:m[3]])
+			if line == 0 {
+				line = n
+			} else if n != line {
+				l = "line " + strconv.Itoa(n) + ": " + l[m[1]:]
+				lines = append(lines, l)
+				continue
+			}
+			l = l[m[1]:]
+		}
+		lines = append(lines, l)
+	}
+	return &Error{File: file, Line: line, Msg: prefix + strings.Join(lines, "; ")}
 }
 
 func nodeValue(file string, n *yaml.Node, budget *int, depth int) (any, error) {
@@ -158,12 +176,12 @@ func scalarValue(file string, n *yaml.Node) (any, error) {
 	return nil, &Error{File: file, Line: n.Line, Column: n.Column, Msg: fmt.Sprintf("unsupported YAML tag %s", n.Tag)}
 }
 
-// locate returns the node at path (map keys and sequence indexes), or the
+// Locate returns the position of the node at path (map keys and sequence indexes), or the
 // deepest existing ancestor when the path does not exist (a missing required
 // field is reported at its parent). keyPos asks for the key's position, which
 // reads better for "unknown field" errors.
-func (d *document) locate(path []string, keyPos bool) (line, col int) {
-	n := d.root
+func (d *Document) Locate(path []string, keyPos bool) (line, col int) {
+	n := d.Root
 	line, col = n.Line, n.Column
 	for _, seg := range path {
 		if n.Kind == yaml.AliasNode {
@@ -196,14 +214,46 @@ func (d *document) locate(path []string, keyPos bool) (line, col int) {
 	return line, col
 }
 
-// errorAt builds a positioned Error for a field path.
-func (d *document) errorAt(path []string, msg, hint string) *Error {
-	line, col := d.locate(path, false)
-	return &Error{File: d.file, Line: line, Column: col, Field: strings.Join(path, "."), Msg: msg, Hint: hint}
+// ErrorAt builds a positioned Error for a field path.
+func (d *Document) ErrorAt(path []string, msg, hint string) *Error {
+	line, col := d.Locate(path, false)
+	return &Error{File: d.File, Line: line, Column: col, Field: strings.Join(path, "."), Msg: msg, Hint: hint}
 }
 
-// keyErrorAt is errorAt pointing at the key rather than its value.
-func (d *document) keyErrorAt(path []string, msg, hint string) *Error {
-	line, col := d.locate(path, true)
-	return &Error{File: d.file, Line: line, Column: col, Field: strings.Join(path, "."), Msg: msg, Hint: hint}
+// KeyErrorAt is ErrorAt pointing at the key rather than its value.
+func (d *Document) KeyErrorAt(path []string, msg, hint string) *Error {
+	line, col := d.Locate(path, true)
+	return &Error{File: d.File, Line: line, Column: col, Field: strings.Join(path, "."), Msg: msg, Hint: hint}
+}
+
+// NodeLine follows path (mapping keys as strings, sequence indexes as ints) from
+// n and returns the line of the deepest node reached.
+func NodeLine(n *yaml.Node, path ...any) int {
+	if n == nil {
+		return 0
+	}
+	line := n.Line
+	for _, seg := range path {
+		var next *yaml.Node
+		switch s := seg.(type) {
+		case string:
+			if n.Kind == yaml.MappingNode {
+				for i := 0; i+1 < len(n.Content); i += 2 {
+					if n.Content[i].Value == s {
+						next = n.Content[i+1]
+						break
+					}
+				}
+			}
+		case int:
+			if n.Kind == yaml.SequenceNode && s >= 0 && s < len(n.Content) {
+				next = n.Content[s]
+			}
+		}
+		if next == nil {
+			return line
+		}
+		n, line = next, next.Line
+	}
+	return line
 }
