@@ -313,7 +313,9 @@ func actionRank(a string) int {
 // agree; if its action became stricter it counts as new, since that is what
 // the change newly does to the object.
 func compare(cur, old []Result) (marked, fixed []Result) {
-	key := func(r Result) string { return r.Bundle + "\x00" + r.Reference.Reference + "\x00" + r.Constraint + "\x00" + r.Message }
+	key := func(r Result) string {
+		return r.Bundle + "\x00" + r.Reference.Reference + "\x00" + r.Constraint + "\x00" + r.Message
+	}
 	pool := map[string][]int{}
 	for i, r := range old {
 		pool[key(r)] = append(pool[key(r)], i)

@@ -194,7 +194,7 @@ func (c confinedFS) ReadDir(p string) ([]string, error) {
 	return c.FileSystem.ReadDir(p)
 }
 
-func (c confinedFS) IsDir(p string) bool { return c.ok(p) == nil && c.FileSystem.IsDir(p) }
+func (c confinedFS) IsDir(p string) bool  { return c.ok(p) == nil && c.FileSystem.IsDir(p) }
 func (c confinedFS) Exists(p string) bool { return c.ok(p) == nil && c.FileSystem.Exists(p) }
 
 func (c confinedFS) Glob(pattern string) ([]string, error) {
