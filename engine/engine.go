@@ -15,6 +15,8 @@ import (
 	"errors"
 	"fmt"
 
+	"github.com/go-logr/logr"
+
 	"github.com/open-policy-agent/frameworks/constraint/pkg/apis"
 	"github.com/open-policy-agent/frameworks/constraint/pkg/apis/constraints"
 	constraintclient "github.com/open-policy-agent/frameworks/constraint/pkg/client"
@@ -31,6 +33,7 @@ import (
 	corev1 "k8s.io/api/core/v1"
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 	"k8s.io/apimachinery/pkg/runtime"
+	ctrllog "sigs.k8s.io/controller-runtime/pkg/log"
 )
 
 // EnforcementPoint is the enforcement point reviews are made for: gator's, so
@@ -105,6 +108,13 @@ type Engine struct {
 	expansions []*unstructured.Unstructured
 	namespaces []*unstructured.Unstructured
 	namespaced bool
+}
+
+func init() {
+	// Gatekeeper's packages log through controller-runtime; without a
+	// logger it prints a stack trace on first use. Their logs are not
+	// edict's output.
+	ctrllog.SetLogger(logr.Discard())
 }
 
 var scheme = func() *runtime.Scheme {

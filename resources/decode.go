@@ -198,7 +198,7 @@ func jsonError(src Source, data []byte, start int64, err error) *Error {
 	off := int(start)
 	var se *json.SyntaxError
 	if errors.As(err, &se) {
-		off = int(se.Offset)
+		off = int(se.Offset) - 1 // Offset counts the offending byte
 	}
 	if off > len(data) {
 		off = len(data)
