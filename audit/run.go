@@ -265,7 +265,7 @@ func review(ctx context.Context, p, baseline *Policy, it resources.Item) *Entry 
 		// The baseline cannot judge the object: everything is new.
 		old = nil
 	}
-	e.Results, e.Fixed = compare(cur, old)
+	e.Results, e.Fixed = compare(cur, old, len(p.Bundles) == 1 && len(baseline.Bundles) == 1)
 	return e
 }
 
@@ -309,12 +309,18 @@ func actionRank(a string) int {
 }
 
 // compare marks current results against the baseline's results for the
-// same object. A violation is the same when bundle, reference and message
-// agree; if its action became stricter it counts as new, since that is what
-// the change newly does to the object.
-func compare(cur, old []Result) (marked, fixed []Result) {
+// same object. A violation is the same when bundle, reference, constraint
+// kind and message agree (the bundle is ignored when each side is one
+// bundle, so an initiative compares with a renamed copy or the built-in it
+// extends); if its action became stricter it counts as new, since that is
+// what the change newly does to the object.
+func compare(cur, old []Result, ignoreBundle bool) (marked, fixed []Result) {
 	key := func(r Result) string {
-		return r.Bundle + "\x00" + r.Reference.Reference + "\x00" + r.Constraint + "\x00" + r.Message
+		b := r.Bundle
+		if ignoreBundle {
+			b = ""
+		}
+		return b + "\x00" + r.Reference.Reference + "\x00" + r.Kind + "\x00" + r.Message
 	}
 	pool := map[string][]int{}
 	for i, r := range old {
