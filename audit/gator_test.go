@@ -11,6 +11,7 @@ import (
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 
 	"github.com/edict-policy/edict/compile"
+	"github.com/edict-policy/edict/engine"
 	"github.com/edict-policy/edict/resources"
 	"github.com/edict-policy/edict/source"
 )
@@ -72,15 +73,11 @@ func bundleObjects(t testing.TB, bundles []*source.Bundle) []*unstructured.Unstr
 	t.Helper()
 	var objs []*unstructured.Unstructured
 	for _, b := range bundles {
-		for _, name := range sortedKeys(b.Output.Files) {
-			if strings.HasSuffix(name, "kustomization.yaml") {
+		for _, m := range b.Output.Files() {
+			if m.Kind() == "Kustomization" {
 				continue
 			}
-			o, err := parse(b.Output.Files[name])
-			if err != nil {
-				t.Fatal(err)
-			}
-			objs = append(objs, o)
+			objs = append(objs, engine.Object(m))
 		}
 	}
 	return objs

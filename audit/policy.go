@@ -12,7 +12,6 @@ import (
 	"strings"
 
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
-	"sigs.k8s.io/yaml"
 
 	"github.com/edict-policy/edict/engine"
 	"github.com/edict-policy/edict/source"
@@ -55,37 +54,31 @@ func Load(ctx context.Context, bundles []*source.Bundle) (*Policy, error) {
 	var constraints []*unstructured.Unstructured
 	for _, b := range bundles {
 		out := b.Output
-		for _, name := range sortedKeys(out.Files) {
-			if strings.HasSuffix(name, "kustomization.yaml") || !strings.HasSuffix(name, ".yaml") {
+		for _, t := range out.Templates {
+			if prev, dup := templates[t.Name()]; dup {
+				if prev != string(t.Data) {
+					return nil, fmt.Errorf("%s: template %s differs from the one of another bundle; audit them separately", b.Origin, t.Name())
+				}
 				continue
 			}
-			data := out.Files[name]
-			obj, err := parse(data)
-			if err != nil {
-				return nil, fmt.Errorf("%s: %s: %w", b.Origin, name, err)
+			templates[t.Name()] = string(t.Data)
+			obj := engine.Object(t.Manifest)
+			if err := eng.AddTemplate(ctx, obj); err != nil {
+				return nil, fmt.Errorf("%s: %s: %w", b.Origin, t.Path, err)
 			}
-			switch {
-			case obj.GetKind() == "ExpansionTemplate":
-				expansions[obj.GetName()] = obj
-			case obj.GetKind() == "ConstraintTemplate":
-				if prev, dup := templates[obj.GetName()]; dup {
-					if prev != string(data) {
-						return nil, fmt.Errorf("%s: template %s differs from the one of another bundle; audit them separately", b.Origin, obj.GetName())
-					}
-					continue
-				}
-				templates[obj.GetName()] = string(data)
-				if err := eng.AddTemplate(ctx, obj); err != nil {
-					return nil, fmt.Errorf("%s: %s: %w", b.Origin, name, err)
-				}
-				if strings.Contains(string(data), "inventory") {
-					p.inventory = true
-				}
-			case obj.GroupVersionKind().Group == "constraints.gatekeeper.sh":
-				constraints = append(constraints, obj)
-			default:
-				continue
+			if strings.Contains(string(t.Data), "inventory") {
+				p.inventory = true
 			}
+			p.objects = append(p.objects, obj)
+		}
+		for _, m := range out.Expansions {
+			obj := engine.Object(m)
+			expansions[m.Name()] = obj
+			p.objects = append(p.objects, obj)
+		}
+		for _, c := range out.Constraints {
+			obj := engine.Object(c.Manifest)
+			constraints = append(constraints, obj)
 			p.objects = append(p.objects, obj)
 		}
 		for _, r := range out.Policies {
@@ -119,14 +112,6 @@ func (p *Policy) reference(v engine.Violation) Reference {
 		return r
 	}
 	return Reference{Constraint: v.Constraint, Kind: v.Kind}
-}
-
-func parse(data []byte) (*unstructured.Unstructured, error) {
-	m := map[string]any{}
-	if err := yaml.Unmarshal(data, &m); err != nil {
-		return nil, err
-	}
-	return &unstructured.Unstructured{Object: m}, nil
 }
 
 func sortedKeys[V any](m map[string]V) []string {
