@@ -15,6 +15,8 @@ import (
 	"errors"
 	"fmt"
 
+	"github.com/go-logr/logr"
+
 	"github.com/open-policy-agent/frameworks/constraint/pkg/apis"
 	"github.com/open-policy-agent/frameworks/constraint/pkg/apis/constraints"
 	constraintclient "github.com/open-policy-agent/frameworks/constraint/pkg/client"
@@ -28,8 +30,10 @@ import (
 	mutationtypes "github.com/open-policy-agent/gatekeeper/v3/pkg/mutation/types"
 	"github.com/open-policy-agent/gatekeeper/v3/pkg/target"
 	admissionv1 "k8s.io/api/admission/v1"
+	corev1 "k8s.io/api/core/v1"
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 	"k8s.io/apimachinery/pkg/runtime"
+	ctrllog "sigs.k8s.io/controller-runtime/pkg/log"
 )
 
 // EnforcementPoint is the enforcement point reviews are made for: gator's, so
@@ -99,6 +103,18 @@ func WithTracing(enabled bool) Option { return func(c *config) { c.tracing = ena
 type Engine struct {
 	client   *constraintclient.Client
 	expander *expand.Expander
+	// expansions and namespaces are what the expander was built from;
+	// namespaced is set once SetNamespaces was called.
+	expansions []*unstructured.Unstructured
+	namespaces []*unstructured.Unstructured
+	namespaced bool
+}
+
+func init() {
+	// Gatekeeper's packages log through controller-runtime; without a
+	// logger it prints a stack trace on first use. Their logs are not
+	// edict's output.
+	ctrllog.SetLogger(logr.Discard())
 }
 
 var scheme = func() *runtime.Scheme {
@@ -231,21 +247,41 @@ func (e *Engine) RemoveData(ctx context.Context, obj *unstructured.Unstructured)
 // v1alpha1; mutators in the same list are applied as gator does) used to
 // generate resources from reviewed objects. An empty list turns expansion off.
 func (e *Engine) SetExpansion(objs []*unstructured.Unstructured) error {
-	if len(objs) == 0 {
-		e.expander = nil
-		return nil
-	}
 	for _, o := range objs {
 		gvk := o.GroupVersionKind()
 		if gvk.Group != "expansion.gatekeeper.sh" || gvk.Kind != "ExpansionTemplate" {
 			return fmt.Errorf("%w: %s is not an ExpansionTemplate", ErrExpansion, describeGVK(o))
 		}
 	}
-	ex, err := expand.NewExpander(objs)
+	return e.rebuildExpander(objs, e.namespaces)
+}
+
+// SetNamespaces gives the engine the Namespace objects of the reviewed
+// resource set and switches reviews to gator test's namespace semantics:
+// each object is reviewed with its Namespace (so namespaceSelector matches
+// its labels), a missing "default" Namespace is assumed to exist unlabelled,
+// and any other missing Namespace makes a namespaceSelector match fail as
+// Gatekeeper reports it (an autoreject result).
+func (e *Engine) SetNamespaces(objs []*unstructured.Unstructured) error {
+	for _, o := range objs {
+		if gvk := o.GroupVersionKind(); gvk.Kind != "Namespace" || gvk.Group != "" {
+			return fmt.Errorf("%s is not a Namespace", describeGVK(o))
+		}
+	}
+	e.namespaced = true
+	return e.rebuildExpander(e.expansions, objs)
+}
+
+func (e *Engine) rebuildExpander(expansions, namespaces []*unstructured.Unstructured) error {
+	if len(expansions) == 0 && !e.namespaced {
+		e.expander, e.expansions, e.namespaces = nil, nil, namespaces
+		return nil
+	}
+	ex, err := expand.NewExpander(append(append([]*unstructured.Unstructured{}, expansions...), namespaces...))
 	if err != nil {
 		return fmt.Errorf("%w: %w", ErrExpansion, err)
 	}
-	e.expander = ex
+	e.expander, e.expansions, e.namespaces = ex, expansions, namespaces
 	return nil
 }
 
@@ -284,9 +320,14 @@ func (e *Engine) review(ctx context.Context, obj *unstructured.Unstructured) (*t
 		}
 		return resp, nil
 	}
+	var ns *corev1.Namespace
+	if e.namespaced {
+		ns, _ = e.expander.NamespaceForResource(obj)
+	}
 	resp, err := e.client.Review(ctx, target.AugmentedUnstructured{
-		Object: *obj,
-		Source: mutationtypes.SourceTypeOriginal,
+		Object:    *obj,
+		Namespace: ns,
+		Source:    mutationtypes.SourceTypeOriginal,
 	}, reviews.EnforcementPoint(EnforcementPoint))
 	if err != nil {
 		return nil, fmt.Errorf("review %s %s/%s: %w", obj.GroupVersionKind(), obj.GetNamespace(), obj.GetName(), err)
@@ -300,8 +341,9 @@ func (e *Engine) review(ctx context.Context, obj *unstructured.Unstructured) (*t
 	}
 	for _, r := range resultants {
 		child, err := e.client.Review(ctx, target.AugmentedUnstructured{
-			Object: *r.Obj,
-			Source: mutationtypes.SourceTypeGenerated,
+			Object:    *r.Obj,
+			Namespace: ns,
+			Source:    mutationtypes.SourceTypeGenerated,
 		}, reviews.EnforcementPoint(EnforcementPoint))
 		if err != nil {
 			return nil, fmt.Errorf("review generated %s %s/%s: %w", r.Obj.GroupVersionKind(), r.Obj.GetNamespace(), r.Obj.GetName(), err)
