@@ -139,7 +139,7 @@ func TestPages(t *testing.T) {
 			"- Pod Security Standards, baseline: [Capabilities](",
 			"- Azure Policy: Kubernetes cluster containers should only use allowed capabilities (`c26596ff-4d70-4e6a-9a30-c2506bd2f80c`)",
 			"| `requiredDropCapabilities` | array of string (capability) | `[]` |",
-			"| [pod-security-restricted](../initiatives/pod-security-restricted.md) | `restricted-capabilities` | audit | `allowedCapabilities`: `[\"NET_BIND_SERVICE\"]`<br>`requiredDropCapabilities`: `[\"ALL\"]` |",
+			"| [pod-security-restricted](../initiatives/pod-security-restricted.md) | `restricted-capabilities` | audit | `allowedCapabilities`: `[\"NET_BIND_SERVICE\"]`<br>`requiredDropCapabilities`: `[\"ALL\"]`<br>`skipWindows`: `true` |",
 			"```yaml\nspec:\n  policies:\n    allowed-capabilities:\n",
 		}},
 		{"policies/host-namespaces.md", []string{

@@ -55,7 +55,7 @@ var pssBaseline = map[string]ref{
 	"selinux": {policy: "selinux", params: map[string]any{
 		"allowedTypes": []any{"container_t", "container_init_t", "container_kvm_t", "container_engine_t"},
 	}},
-	"proc-mount": {policy: "proc-mount"},
+	"proc-mount": {policy: "proc-mount", params: map[string]any{"allowInUserNamespaces": true}},
 	"seccomp":    {policy: "seccomp", params: map[string]any{"requireProfile": false}},
 	"sysctls":    {policy: "sysctls", params: map[string]any{"allowedSysctls": []any{}}},
 }
@@ -70,8 +70,13 @@ var pssRestricted = merge(pssBaseline, map[string]ref{
 	"run-as-non-root":      {policy: "run-as-non-root"},
 	"run-as-user":          {policy: "run-as-user"},
 	"seccomp":              {policy: "seccomp", params: map[string]any{"requireProfile": true}},
+	"proc-mount":           {policy: "proc-mount", params: map[string]any{"allowInUserNamespaces": false}},
 	"restricted-capabilities": {policy: "allowed-capabilities", params: map[string]any{
-		"allowedCapabilities": []any{"NET_BIND_SERVICE"}, "requiredDropCapabilities": []any{"ALL"},
+		"allowedCapabilities": []any{"NET_BIND_SERVICE"}, "requiredDropCapabilities": []any{"ALL"}, "skipWindows": true,
+	}},
+	"allowed-capabilities": {policy: "allowed-capabilities", params: map[string]any{
+		"allowedCapabilities":      pssBaseline["allowed-capabilities"].params["allowedCapabilities"],
+		"requiredDropCapabilities": []any{}, "skipWindows": true,
 	}},
 })
 
@@ -221,7 +226,7 @@ func TestPSSInitiativesCoverTheLibrary(t *testing.T) {
 	// The standard as of Kubernetes 1.37: the library must implement every
 	// control, and no other.
 	wantBaseline := []string{"apparmor", "capabilities", "host-namespaces", "host-path-volumes", "host-ports", "host-probes", "host-process", "privileged-containers", "proc-mount", "seccomp", "selinux", "sysctls"}
-	wantRestricted := []string{"capabilities", "privilege-escalation", "running-as-non-root", "running-as-non-root-user", "seccomp", "volume-types"}
+	wantRestricted := []string{"capabilities", "privilege-escalation", "proc-mount", "running-as-non-root", "running-as-non-root-user", "seccomp", "volume-types"}
 	for profile, want := range map[string][]string{"baseline": wantBaseline, "restricted": wantRestricted} {
 		var got []string
 		for c := range controls[profile] {

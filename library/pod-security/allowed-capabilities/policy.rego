@@ -15,6 +15,7 @@ required_drop := object.get(input, ["parameters", "requiredDropCapabilities"], [
 
 violation contains {"msg": msg, "details": details} if {
 	not "*" in allowed
+	not windows_skipped
 	some entry in exclusions.checked_containers
 	added := object.get(pods.container_security_context(entry.container), ["capabilities", "add"], [])
 	bad := sort({c | some c in added; not c in allowed})
@@ -47,6 +48,13 @@ violation contains {"msg": msg, "details": details} if {
 		"value": dropped,
 		"required": missing,
 	}
+}
+
+# The restricted standard does not check capabilities of Windows Pods at
+# all; skipWindows asks for that (the drop requirement never applies to them).
+windows_skipped if {
+	input.parameters.skipWindows == true
+	pods.is_windows
 }
 
 is_dropped(capability, dropped) if capability in dropped

@@ -98,3 +98,11 @@ test_exclusions if {
 	count(v) == 1
 	count(allowed_capabilities.violation) == 0 with input as review(spec, {"excludedContainers": ["istio-proxy"], "excludedImages": ["nginx"]})
 }
+
+test_skip_windows if {
+	spec := {"os": {"name": "windows"}, "containers": [caps("app", ["NET_RAW"], [])]}
+	count(allowed_capabilities.violation) == 1 with input as review(spec, {})
+	count(allowed_capabilities.violation) == 0 with input as review(spec, {"skipWindows": true})
+	linux := {"containers": [caps("app", ["NET_RAW"], [])]}
+	count(allowed_capabilities.violation) == 1 with input as review(linux, {"skipWindows": true})
+}

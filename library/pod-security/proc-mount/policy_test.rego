@@ -31,3 +31,12 @@ test_exclusions if {
 	count(proc_mount.violation) == 1 with input as review(spec, {"excludedContainers": ["builder"]})
 	count(proc_mount.violation) == 0 with input as review(spec, {"excludedImages": ["nginx"]})
 }
+
+test_restricted_keeps_user_namespaces_masked if {
+	spec := {"hostUsers": false, "containers": [mounted("a", "Unmasked")]}
+	v := proc_mount.violation with input as review(spec, {"allowInUserNamespaces": false})
+	count(v) == 1
+	some x in v
+	x.msg == `Pod "web": container "a" sets securityContext.procMount="Unmasked"; only Default is allowed`
+	count(proc_mount.violation) == 0 with input as review(spec, {"allowInUserNamespaces": true})
+}
