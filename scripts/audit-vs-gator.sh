@@ -67,7 +67,7 @@ awk -v n="$PODS" 'BEGIN {
 measure() { # name, command...
   local name=$1; shift
   /usr/bin/time -f "%e %M" -o "$WORK/$name.time" "$@" > "$WORK/$name.out" 2> "$WORK/$name.err" || true
-  read -r secs kib < "$WORK/$name.time"
+  read -r secs kib < <(tail -n 1 "$WORK/$name.time")  # time prints a status line first when the command fails
   echo "$name $secs $kib"
 }
 
