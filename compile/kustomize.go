@@ -33,5 +33,20 @@ func checkWithKustomize(out *rendered.Bundle) error {
 	if got := res.Size(); got != want {
 		return fmt.Errorf("kustomize built %d resources from bundle %s, expected %d", got, out.Name, want)
 	}
+	// Templates (and expansion templates) first: a constraint applied before
+	// its template has no CRD yet and is rejected.
+	lastTemplate, firstConstraint := -1, -1
+	for i, r := range res.Resources() {
+		if r.GetGvk().Group == rendered.ConstraintGroup {
+			if firstConstraint < 0 {
+				firstConstraint = i
+			}
+		} else {
+			lastTemplate = i
+		}
+	}
+	if firstConstraint >= 0 && lastTemplate > firstConstraint {
+		return fmt.Errorf("kustomize emits a constraint of bundle %s before its templates", out.Name)
+	}
 	return nil
 }

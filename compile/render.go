@@ -137,15 +137,22 @@ func (b *Builder) render(plan *Plan) (*rendered.Bundle, error) {
 	for _, c := range out.Constraints {
 		constraintFiles = append(constraintFiles, path.Base(c.Path))
 	}
+	// The root lists templates before constraints and asks kustomize to keep
+	// that order (its default "legacy" order sorts by API group, which puts
+	// constraints.gatekeeper.sh first), so `kubectl apply -k` and `kubectl
+	// kustomize` emit every template before the constraints that need it.
+	root := kustomization(nil)
+	root["resources"] = []any{"templates", "constraints"}
+	root["sortOptions"] = map[string]any{"order": "fifo"}
 	for _, k := range []struct {
 		file string
-		res  []string
+		obj  map[string]any
 	}{
-		{"kustomization.yaml", []string{"constraints", "templates"}},
-		{"templates/kustomization.yaml", templateFiles},
-		{"constraints/kustomization.yaml", constraintFiles},
+		{"kustomization.yaml", root},
+		{"templates/kustomization.yaml", kustomization(templateFiles)},
+		{"constraints/kustomization.yaml", kustomization(constraintFiles)},
 	} {
-		m, err := rendered.NewManifest(k.file, kustomization(k.res))
+		m, err := rendered.NewManifest(k.file, k.obj)
 		if err != nil {
 			return nil, err
 		}

@@ -5,8 +5,6 @@ import (
 	"path"
 	"slices"
 	"strings"
-
-	"sigs.k8s.io/yaml"
 )
 
 // Labels edict puts on what it renders; readers use them to tie objects back
@@ -35,15 +33,14 @@ type Manifest struct {
 	Data   []byte
 }
 
-// NewManifest renders obj as YAML (sorted keys, the form every edict file
-// is written in). obj is copied into JSON types, so later changes to it do not
-// reach the manifest.
+// NewManifest renders obj as YAML (see MarshalYAML). obj is copied into JSON
+// types, so later changes to it do not reach the manifest.
 func NewManifest(p string, obj map[string]any) (*Manifest, error) {
 	o, err := jsonObject(obj)
 	if err != nil {
 		return nil, fmt.Errorf("render %s: %w", p, err)
 	}
-	data, err := yaml.Marshal(o)
+	data, err := MarshalYAML(o)
 	if err != nil {
 		return nil, fmt.Errorf("render %s: %w", p, err)
 	}

@@ -1,0 +1,96 @@
+package compile
+
+import (
+	"strings"
+	"testing"
+
+	"sigs.k8s.io/yaml"
+
+	"github.com/edict-policy/edict/rendered"
+)
+
+// TestTemplatesShowRegoAsBlocks builds a repository and checks that each
+// template's Rego and libs are literal blocks that read back byte for byte,
+// not escaped one-line strings.
+func TestTemplatesShowRegoAsBlocks(t *testing.T) {
+	fsys := repo(map[string]string{"i.yaml": initiative("  policies:\n    demo-labels: {}\n")})
+	b, err := build(t, fsys, "i.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(b.Templates) != 1 {
+		t.Fatalf("%d templates", len(b.Templates))
+	}
+	data := string(b.Templates[0].Data)
+	for _, want := range []string{"        rego: |\n          package ", "        libs:\n        - |\n          package lib.demo\n"} {
+		if !strings.Contains(data, want) {
+			t.Errorf("template lacks %q:\n%s", want, data)
+		}
+	}
+	if strings.Contains(data, `\n`) || strings.Contains(data, `\"msg\"`) {
+		t.Errorf("template still carries escaped Rego:\n%s", data)
+	}
+	var back struct {
+		Spec struct {
+			Targets []struct {
+				Code []struct {
+					Source struct {
+						Rego string   `json:"rego"`
+						Libs []string `json:"libs"`
+					} `json:"source"`
+				} `json:"code"`
+			} `json:"targets"`
+		} `json:"spec"`
+	}
+	if err := yaml.Unmarshal(b.Templates[0].Data, &back); err != nil {
+		t.Fatal(err)
+	}
+	src := back.Spec.Targets[0].Code[0].Source
+	if !strings.Contains(src.Rego, `violation contains {"msg": msg} if {`+"\n\tsome l in input.parameters.labels") {
+		t.Errorf("Rego read back as %q", src.Rego)
+	}
+	if len(src.Libs) != 1 || !strings.HasPrefix(src.Libs[0], "package lib.demo\n") {
+		t.Errorf("libs read back as %q", src.Libs)
+	}
+}
+
+// TestRootKustomizationOrdersTemplatesFirst checks the root kustomization
+// and that the build's kustomize check refuses a bundle whose kustomize
+// output would put a constraint before the templates.
+func TestRootKustomizationOrdersTemplatesFirst(t *testing.T) {
+	fsys := repo(map[string]string{"i.yaml": initiative("  policies:\n    demo-labels: {}\n")})
+	b, err := build(t, fsys, "i.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var root *rendered.Manifest
+	for _, k := range b.Kustomizations {
+		if k.Path == "kustomization.yaml" {
+			root = k
+		}
+	}
+	if root == nil {
+		t.Fatal("no root kustomization")
+	}
+	want := "apiVersion: kustomize.config.k8s.io/v1beta1\nkind: Kustomization\nresources:\n- templates\n- constraints\nsortOptions:\n  order: fifo\n"
+	if string(root.Data) != want {
+		t.Errorf("root kustomization:\n%s\nwant:\n%s", root.Data, want)
+	}
+	if err := checkWithKustomize(b); err != nil {
+		t.Fatalf("the built bundle fails its own check: %v", err)
+	}
+
+	// The previous layout: sorted resources and kustomize's legacy order.
+	old, err := rendered.NewManifest("kustomization.yaml", kustomization([]string{"templates", "constraints"}))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i, k := range b.Kustomizations {
+		if k.Path == "kustomization.yaml" {
+			b.Kustomizations[i] = old
+		}
+	}
+	if err := checkWithKustomize(b); err == nil || !strings.Contains(err.Error(), "before its templates") {
+		t.Errorf("a constraint-first bundle passed the kustomize check: %v", err)
+	}
+}
