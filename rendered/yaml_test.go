@@ -54,7 +54,7 @@ func TestMarshalYAMLBlockScalars(t *testing.T) {
 			"target": "admission.k8s.gatekeeper.sh",
 			"code":   []any{map[string]any{"engine": "Rego", "source": map[string]any{"version": "v1", "rego": rego}}},
 		}}},
-		"metadata": map[string]any{"annotations": map[string]any{"argocd.argoproj.io/sync-wave": "-1"}},
+		"metadata":   map[string]any{"annotations": map[string]any{"argocd.argoproj.io/sync-wave": "-1"}},
 		"apiVersion": "templates.gatekeeper.sh/v1",
 	}
 	out, err := MarshalYAML(obj)
