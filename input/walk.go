@@ -158,6 +158,7 @@ func scanHeader(data []byte) (Header, bool) {
 // is an error rather than a file silently left out.
 func FilesOfKind(fsys fs.FS, root, kind string) ([]string, error) {
 	var found []string
+	var bad ErrorList
 	err := Walk(fsys, root, func(f File) error {
 		if f.Err != nil {
 			return f.Err
@@ -165,9 +166,15 @@ func FilesOfKind(fsys fs.FS, root, kind string) ([]string, error) {
 		if !f.IsYAML() {
 			return nil
 		}
-		h, _, err := f.Peek()
+		h, data, err := f.Peek()
 		if err != nil {
 			return err
+		}
+		// A file that looks like edict's or gator's but that edict does not
+		// understand would vanish from the build; report it instead.
+		if kerr := CheckKind(f.Path, data); kerr != nil {
+			bad = bad.Append(kerr)
+			return nil
 		}
 		if h.Kind == kind {
 			found = append(found, f.Path)
@@ -175,6 +182,9 @@ func FilesOfKind(fsys fs.FS, root, kind string) ([]string, error) {
 		return nil
 	})
 	if err != nil {
+		return nil, err
+	}
+	if err := bad.Err(); err != nil {
 		return nil, err
 	}
 	slices.Sort(found)

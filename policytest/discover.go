@@ -171,6 +171,12 @@ func (d *discoverer) file(src *source, p string, explicit bool) bool {
 		d.fail(src, p, err)
 		return true
 	}
+	// A file edict would skip although it looks like one of its own (kind:
+	// Suit, kind: InitiativeTests) is an error: its tests would vanish.
+	if err := input.CheckKind(src.display(p), data); err != nil {
+		d.fail(src, p, err)
+		return true
+	}
 	// Cheap test before parsing: most YAML in a repository is neither.
 	if !bytes.Contains(data, []byte("Suite")) && !bytes.Contains(data, []byte("InitiativeTest")) && !bytes.Contains(data, []byte("Policy")) {
 		return false

@@ -364,3 +364,14 @@ func readTreeOrFile(t *testing.T, p string) map[string][]byte {
 	}
 	return readTree(t, p)
 }
+
+// TestBuildMisspeltKind: an initiative whose kind is misspelt is an error
+// naming its line, not a file silently skipped by a green build.
+func TestBuildMisspeltKind(t *testing.T) {
+	dir := t.TempDir()
+	writeFile(t, filepath.Join(dir, "initiatives", "prod.yaml"), "apiVersion: edict.dev/v1alpha1\nkind: Initative\nmetadata: {name: prod}\nspec: {version: 1.0.0, extends: pod-security-baseline}\n")
+	_, stderr, code := runEdict(t, "", "build", dir, "-o", filepath.Join(t.TempDir(), "out"))
+	if code != 2 || !strings.Contains(stderr, "prod.yaml:2:7") || !strings.Contains(stderr, `did you mean "Initiative"?`) {
+		t.Errorf("exit %d, stderr %q; want exit 2 naming prod.yaml:2:7 with a suggestion", code, stderr)
+	}
+}

@@ -24,6 +24,7 @@ type testOptions struct {
 	verbose        bool
 	cel            bool
 	parallel       int
+	allowEmpty     bool
 }
 
 func newTestCmd() *cobra.Command {
@@ -51,7 +52,7 @@ every PATH instead (files are always read relative to the current folder).
 --library tests the built-in library; given alone it tests only the library.
 
 Exit code: 0 when everything passes, 1 when a test fails (or coverage is
-below --coverage-min), 2 when an input is bad (missing file, invalid YAML,
+below --coverage-min, or no test is found without --allow-empty), 2 when an input is bad (missing file, invalid YAML,
 unknown field, template that does not compile); other tests still run.`,
 		Example: `  # Everything under the current folder
   edict test
@@ -79,6 +80,7 @@ unknown field, template that does not compile); other tests still run.`,
 	f.BoolVarP(&o.verbose, "verbose", "v", false, "list passing and skipped tests too")
 	f.BoolVar(&o.cel, "cel", true, "evaluate templates that carry CEL with the CEL engine, as Gatekeeper does")
 	f.IntVar(&o.parallel, "parallel", 0, "tests run at once (default: number of CPUs)")
+	f.BoolVar(&o.allowEmpty, "allow-empty", false, "succeed when no test is found (by default that is a failure)")
 	return cmd
 }
 
@@ -127,6 +129,11 @@ func runTest(cmd *cobra.Command, o testOptions, args []string) error {
 		return withExit(ExitFailure, fmt.Errorf("%d of %d test(s) failed", rep.Failed, rep.Passed+rep.Failed))
 	}
 	if rep.Passed+rep.Failed+rep.Skipped == 0 {
+		// A misspelt kind or a --run that matches nothing must not pass
+		// as a green run.
+		if !o.allowEmpty {
+			return withExit(ExitFailure, errors.New("no tests found (pass --allow-empty if that is expected)"))
+		}
 		fmt.Fprintln(cmd.ErrOrStderr(), "edict: no tests found")
 	}
 	return nil
