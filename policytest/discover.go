@@ -174,6 +174,9 @@ func (d *discoverer) file(src *source, p string, explicit bool) bool {
 	// A file edict would skip although it looks like one of its own (kind:
 	// Suit, kind: InitiativeTests) is an error: its tests would vanish.
 	if err := input.CheckKind(src.display(p), data); err != nil {
+		if ke, ok := err.(*input.Error); ok && ke.Hint != "" {
+			ke.Msg += " (" + ke.Hint + ")"
+		}
 		d.fail(src, p, err)
 		return true
 	}
