@@ -107,12 +107,19 @@ func checkParameterSchema(d *input.Document, schema map[string]any) error {
 		return nil
 	}
 	var errs input.ErrorList
+	d2 := func(p []string, v any) *input.Error {
+		got := fmt.Sprint(v)
+		return d.ErrorAt(append(append([]string{}, p...), DirectionKey), fmt.Sprintf("%q is not a direction; expected allowlist (items admit: adding one loosens) or denylist (items restrict: adding one tightens)", got), input.Suggest(got, []string{"allowlist", "denylist"}))
+	}
 	var walk func(s map[string]any, p []string)
 	walk = func(s map[string]any, p []string) {
 		if _, ok := s["type"]; !ok {
 			if _, free := s["x-kubernetes-preserve-unknown-fields"]; !free {
 				errs = append(errs, d.ErrorAt(p, "schema has no type; Gatekeeper needs a structural schema", "add type: string, integer, number, boolean, array or object"))
 			}
+		}
+		if d, ok := s[DirectionKey]; ok && d != "allowlist" && d != "denylist" {
+			errs = append(errs, d2(p, d))
 		}
 		if props, ok := s["properties"].(map[string]any); ok {
 			names := make([]string, 0, len(props))
