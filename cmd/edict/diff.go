@@ -1,7 +1,6 @@
 package main
 
 import (
-	"errors"
 	"fmt"
 
 	"github.com/spf13/cobra"
@@ -10,20 +9,9 @@ import (
 	"github.com/edict-policy/edict/source"
 )
 
-func init() {
-	register(newDiffCmd)
-	registerClassifier(func(err error) (int, bool) {
-		var nf *source.NotFoundError
-		var ge *source.GitError
-		switch {
-		case errors.As(err, &nf):
-			return ExitUsage, true
-		case errors.As(err, &ge):
-			return ExitIO, true
-		}
-		return 0, false
-	})
-}
+// Errors of the source package (an unknown POLICY argument, an unreadable
+// git revision) are classified where the audit command registers them.
+func init() { register(newDiffCmd) }
 
 type diffOptions struct {
 	failOn string
