@@ -14,6 +14,7 @@ import (
 	"github.com/open-policy-agent/opa/v1/cover"
 	"github.com/open-policy-agent/opa/v1/tester"
 
+	"github.com/edict-policy/edict/engine"
 	"github.com/edict-policy/edict/input"
 )
 
@@ -127,19 +128,10 @@ func (r *runner) loadLibs(src *source) ([]*regoFile, error) {
 	return ls.files, ls.err
 }
 
-var capabilities = func() *ast.Capabilities {
-	c := ast.CapabilitiesForThisVersion()
-	// Gatekeeper disables http.send; a unit test relying on it would pass here
-	// and the template would fail in the cluster.
-	kept := c.Builtins[:0]
-	for _, b := range c.Builtins {
-		if b.Name != "http.send" {
-			kept = append(kept, b)
-		}
-	}
-	c.Builtins = kept
-	return c
-}()
+// capabilities is Gatekeeper's set: a unit test calling http.send or
+// net.lookup_ip_addr would pass here (reaching the network from a
+// pull-request job) and the template would fail in the cluster.
+var capabilities = engine.Capabilities()
 
 // runUnit runs the Rego unit tests of one folder, compiled in isolation with
 // the shared libraries, as Gatekeeper compiles each template on its own.
