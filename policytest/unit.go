@@ -2,6 +2,7 @@ package policytest
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"io/fs"
 	"path"
@@ -179,6 +180,8 @@ func (r *runner) runUnit(ctx context.Context, u unitDir) ([]Result, *Coverage) {
 		CapturePrintOutput(true).
 		SetParallel(1).
 		SetTimeout(r.unitTimeout)
+	ctx, release := r.guard.watchMemory(ctx)
+	defer release()
 	ch, err := runner.RunTests(ctx, nil)
 	if err != nil {
 		return errResult(regoErr(group, err)), nil
@@ -194,6 +197,11 @@ func (r *runner) runUnit(ctx context.Context, u unitDir) ([]Result, *Coverage) {
 			res.Status = StatusSkip
 		case tr.Error != nil:
 			res.Status, res.Message = StatusFail, "error: "+tr.Error.Error()
+			if errors.Is(context.Cause(ctx), errMemory) {
+				res.Status, res.Message = StatusError, r.guard.explain(ctx, tr.Error).Error()
+			} else if tr.Duration >= r.unitTimeout {
+				res.Status, res.Message = StatusError, fmt.Sprintf("stopped after %s, the per-test timeout (raise it with --case-timeout): %v", r.unitTimeout, tr.Error)
+			}
 		case tr.Fail:
 			res.Status = StatusFail
 			res.Message = "failed"

@@ -81,35 +81,141 @@ func acceptingServer(t *testing.T) (addr string, accepted chan struct{}) {
 	return l.Addr().String(), accepted
 }
 
-// TestInterruptStopsCommand: Ctrl-C stops a command that is waiting on the
-// network, promptly and with the I/O exit code.
+// slowRepo is a policy repository whose suite case loops for hours.
+func slowRepo(t *testing.T) string {
+	t.Helper()
+	dir := t.TempDir()
+	files := map[string]string{
+		"initiatives/team.yaml": "apiVersion: edict.dev/v1alpha1\nkind: Initiative\nmetadata:\n  name: team\nspec:\n  version: 1.0.0\n  extends: pod-security-baseline\n",
+		"suites/suite.yaml": `apiVersion: test.gatekeeper.sh/v1alpha1
+kind: Suite
+metadata:
+  name: slow
+tests:
+  - name: rule
+    template: template.yaml
+    constraint: constraint.yaml
+    cases:
+      - name: loops
+        object: pod.yaml
+        assertions:
+          - violations: no
+`,
+		"suites/template.yaml": `apiVersion: templates.gatekeeper.sh/v1
+kind: ConstraintTemplate
+metadata:
+  name: slow
+spec:
+  crd:
+    spec:
+      names:
+        kind: Slow
+  targets:
+    - target: admission.k8s.gatekeeper.sh
+      code:
+        - engine: Rego
+          source:
+            version: "v1"
+            rego: |
+              package slow
+
+              violation contains {"msg": "never"} if {
+                some i in numbers.range(1, 100000)
+                some j in numbers.range(1, 100000)
+                some k in numbers.range(1, 100000)
+                i + j + k < 0
+              }
+`,
+		"suites/constraint.yaml": "apiVersion: constraints.gatekeeper.sh/v1beta1\nkind: Slow\nmetadata:\n  name: slow\nspec:\n  match:\n    kinds: [{apiGroups: [\"\"], kinds: [Pod]}]\n",
+		"suites/pod.yaml":        "apiVersion: v1\nkind: Pod\nmetadata:\n  name: web\n  namespace: default\nspec:\n  containers: [{name: app, image: app}]\n",
+	}
+	for name, content := range files {
+		p := filepath.Join(dir, filepath.FromSlash(name))
+		if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(p, []byte(content), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	return dir
+}
+
+// TestInterruptStopsCommand: Ctrl-C stops a command promptly, whatever it
+// is doing (waiting on the network, evaluating Rego before a build), with
+// the I/O exit code.
 func TestInterruptStopsCommand(t *testing.T) {
 	dir := t.TempDir()
 	t.Setenv("EDICT_KEY_PASSWORD", "pw")
 	if _, stderr, code := runEdict(t, "", "keygen", filepath.Join(dir, "k")); code != 0 {
 		t.Fatal(stderr)
 	}
-	addr, accepted := acceptingServer(t)
-	cmd, stderr := edictProcess(t, "verify", "oci://"+addr+"/p:v1", "--key", filepath.Join(dir, "k.pub"), "--timeout", "10m")
-	select {
-	case <-accepted:
-	case <-time.After(time.Minute):
-		t.Fatal("edict never connected")
+	tests := []struct {
+		name string
+		// start returns the arguments and a channel closed once edict is
+		// busy.
+		start func(t *testing.T) ([]string, <-chan struct{})
+	}{
+		{"verify waiting on a registry", func(t *testing.T) ([]string, <-chan struct{}) {
+			addr, accepted := acceptingServer(t)
+			return []string{"verify", "oci://" + addr + "/p:v1", "--key", filepath.Join(dir, "k.pub"), "--timeout", "10m"}, accepted
+		}},
+		{"build --test evaluating a slow rule", func(t *testing.T) ([]string, <-chan struct{}) {
+			busy := make(chan struct{})
+			time.AfterFunc(3*time.Second, func() { close(busy) })
+			repo := slowRepo(t)
+			return []string{"build", repo, "--test", "--case-timeout", "10m", "-o", filepath.Join(t.TempDir(), "dist")}, busy
+		}},
 	}
-	if err := cmd.Process.Signal(os.Interrupt); err != nil {
-		t.Fatal(err)
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			args, busy := tt.start(t)
+			cmd, stderr := edictProcess(t, args...)
+			select {
+			case <-busy:
+			case <-time.After(time.Minute):
+				t.Fatal("edict never got busy")
+			}
+			if err := cmd.Process.Signal(os.Interrupt); err != nil {
+				t.Fatal(err)
+			}
+			done := make(chan error, 1)
+			go func() { done <- cmd.Wait() }()
+			var err error
+			select {
+			case err = <-done:
+			case <-time.After(time.Minute):
+				t.Fatal("edict still running a minute after Ctrl-C")
+			}
+			var ee *exec.ExitError
+			if !errors.As(err, &ee) || ee.ExitCode() != ExitIO || !strings.Contains(stderr.String(), "interrupted") {
+				t.Fatalf("after Ctrl-C: %v, stderr %q; want exit %d saying interrupted", err, stderr, ExitIO)
+			}
+		})
 	}
-	done := make(chan error, 1)
-	go func() { done <- cmd.Wait() }()
-	var err error
-	select {
-	case err = <-done:
-	case <-time.After(time.Minute):
-		t.Fatal("edict still running a minute after Ctrl-C")
+}
+
+// TestSlowRuleStopsAtCaseTimeout: a rule that loops stops at --case-timeout
+// in edict test and build --test, reported as an error naming the case.
+func TestSlowRuleStopsAtCaseTimeout(t *testing.T) {
+	repo := slowRepo(t)
+	tests := []struct {
+		name string
+		args []string
+	}{
+		{"test", []string{"test", repo, "--case-timeout", "500ms"}},
+		{"build --test", []string{"build", repo, "--test", "--case-timeout", "500ms", "-o", filepath.Join(t.TempDir(), "dist")}},
 	}
-	var ee *exec.ExitError
-	if !errors.As(err, &ee) || ee.ExitCode() != ExitIO || !strings.Contains(stderr.String(), "interrupted") {
-		t.Fatalf("after Ctrl-C: %v, stderr %q; want exit %d saying interrupted", err, stderr, ExitIO)
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			out, stderr, code := runEdict(t, "", tt.args...)
+			if code != ExitUsage || !strings.Contains(out+stderr, "loops") || !strings.Contains(out+stderr, "--case-timeout") {
+				t.Fatalf("exit %d\nstdout: %s\nstderr: %s\nwant exit %d naming the case and --case-timeout", code, out, stderr, ExitUsage)
+			}
+		})
+	}
+	if _, stderr, code := runEdict(t, "", "test", repo, "--case-timeout", "0s"); code != ExitUsage || !strings.Contains(stderr, "--case-timeout 0s") {
+		t.Errorf("--case-timeout 0s: exit %d %s", code, stderr)
 	}
 }
 
