@@ -166,10 +166,18 @@ func ReadArchive(r io.Reader, lim Limits) (map[string][]byte, error) {
 	tr := tar.NewReader(zr)
 	files := map[string][]byte{}
 	var total int64
+	entries := 0
 	for {
 		hdr, err := tr.Next()
 		if errors.Is(err, io.EOF) {
 			break
+		}
+		// Every entry costs work, folders and headers included: a layer of
+		// nothing but folder entries must stop at the limit too. A bundle
+		// has at most one folder per file.
+		entries++
+		if entries > 2*lim.MaxFiles+1 {
+			return nil, unsafe("more than %d entries (files and folders)", 2*lim.MaxFiles+1)
 		}
 		if err != nil {
 			var le *limitError

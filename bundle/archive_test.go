@@ -5,6 +5,7 @@ import (
 	"bytes"
 	"crypto/sha256"
 	"errors"
+	"fmt"
 	"io"
 	"os"
 	"path/filepath"
@@ -150,6 +151,7 @@ func TestReadArchiveRejectsCrafted(t *testing.T) {
 		{"over size", craft(t, rawEntry{name: "big.yaml", typeflag: tar.TypeReg, body: big}), Limits{MaxBytes: 1024}, "size limit"},
 		{"too many files", craft(t, rawEntry{name: "a", typeflag: tar.TypeReg, body: "1"}, rawEntry{name: "b", typeflag: tar.TypeReg, body: "2"}), Limits{MaxFiles: 1}, "more than 1 files"},
 		{"not gzip", []byte("plain text"), DefaultLimits, "not a gzip stream"},
+		{"only folder entries", craft(t, folderEntries(50)...), Limits{MaxFiles: 10}, "more than 21 entries"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -163,6 +165,16 @@ func TestReadArchiveRejectsCrafted(t *testing.T) {
 			}
 		})
 	}
+}
+
+// folderEntries is an archive of n folders and no file: cheap to send,
+// costly to walk without an entry count.
+func folderEntries(n int) []rawEntry {
+	out := make([]rawEntry, n)
+	for i := range out {
+		out[i] = rawEntry{name: fmt.Sprintf("d%d/", i), typeflag: tar.TypeDir}
+	}
+	return out
 }
 
 func TestReadArchiveCompressedBomb(t *testing.T) {

@@ -7,6 +7,7 @@ import (
 	"io/fs"
 	"os"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/opencontainers/image-spec/specs-go"
@@ -138,14 +139,18 @@ func parseArtifactManifest(raw []byte) (ocispec.Manifest, ocispec.Descriptor, er
 	if m.MediaType != "" && m.MediaType != ocispec.MediaTypeImageManifest {
 		return m, ocispec.Descriptor{}, &VerifyError{Reason: fmt.Sprintf("manifest media type %s is not an OCI image manifest", m.MediaType)}
 	}
-	var layers []ocispec.Descriptor
-	for _, l := range m.Layers {
-		if l.MediaType == MediaTypeLayer {
-			layers = append(layers, l)
+	// Exactly edict's shape: anything else (an extra layer a client would
+	// never check, another config) is not what edict signed and published.
+	if m.Config.MediaType != MediaTypeFluxConfig {
+		return m, ocispec.Descriptor{}, &VerifyError{Reason: fmt.Sprintf("config media type %s, expected %s: not an edict bundle", m.Config.MediaType, MediaTypeFluxConfig)}
+	}
+	if len(m.Layers) != 1 || m.Layers[0].MediaType != MediaTypeLayer {
+		types := make([]string, len(m.Layers))
+		for i, l := range m.Layers {
+			types[i] = l.MediaType
 		}
+		return m, ocispec.Descriptor{}, &VerifyError{Reason: fmt.Sprintf("expected exactly one layer of type %s, found %d (%s): not an edict bundle", MediaTypeLayer, len(m.Layers), strings.Join(types, ", "))}
 	}
-	if len(layers) != 1 {
-		return m, ocispec.Descriptor{}, &VerifyError{Reason: fmt.Sprintf("expected exactly one %s layer, found %d: not an edict bundle", MediaTypeLayer, len(layers))}
-	}
+	layers := m.Layers
 	return m, layers[0], nil
 }

@@ -5,9 +5,12 @@ import (
 	"crypto/elliptic"
 	"crypto/sha256"
 	"encoding/base64"
+	"encoding/pem"
 	"errors"
 	"fmt"
 	"os"
+	"runtime"
+	"strings"
 
 	"github.com/sigstore/sigstore/pkg/cryptoutils"
 	"github.com/sigstore/sigstore/pkg/signature"
@@ -39,6 +42,21 @@ func LoadPrivateKey(path string, pass PassFunc) (signature.SignerVerifier, error
 		return nil, &KeyError{Path: path, Err: err}
 	}
 	return sv, nil
+}
+
+// PrivateKeyWarnings lists what is unsafe about a signing key file that
+// edict still uses: a key without a password, or one other users can read.
+func PrivateKeyWarnings(path string) []string {
+	var out []string
+	if info, err := os.Stat(path); err == nil && runtime.GOOS != "windows" && info.Mode().Perm()&0o077 != 0 {
+		out = append(out, fmt.Sprintf("key %s can be read by other users (mode %04o); restrict it with chmod 600", path, info.Mode().Perm()))
+	}
+	if data, err := os.ReadFile(path); err == nil {
+		if block, _ := pem.Decode(data); block != nil && !strings.Contains(block.Type, "ENCRYPTED") {
+			out = append(out, fmt.Sprintf("key %s is not encrypted: anyone who can read it can sign as you (edict keygen writes encrypted keys)", path))
+		}
+	}
+	return out
 }
 
 // ParsePrivateKey is LoadPrivateKey on PEM bytes.

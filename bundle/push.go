@@ -51,10 +51,11 @@ type SignatureRef struct {
 }
 
 // Push publishes the artifact to loc under each of its tags and, with a
-// signer, signs its digest. Blobs go first and tags last, so an interrupted
-// push never leaves a tag pointing at incomplete content; content the
-// destination already has is not uploaded again, so pushing an unchanged
-// bundle costs about one request per tag. Transient failures are retried.
+// signer, signs its digest. Blobs go first, then the manifest by digest, then
+// the signatures, and tags last, so an interrupted push never leaves a tag
+// pointing at incomplete or unsigned content; content the destination already
+// has is not uploaded again, so pushing an unchanged bundle costs a few
+// requests. Transient failures are retried.
 func (r *Remote) Push(ctx context.Context, art *Artifact, loc *Location, opts PushOptions) (*PushResult, error) {
 	if loc.Digest != "" {
 		return nil, &InvalidError{Reason: fmt.Sprintf("push destination %s names a digest; give tags instead", loc)}
@@ -75,21 +76,71 @@ func (r *Remote) Push(ctx context.Context, art *Artifact, loc *Location, opts Pu
 		Tags:        append([]string{}, loc.Tags...),
 	}
 	var st pushStats
-	err = r.withRetry(ctx, func() error {
-		return publish(ctx, t, []blob{art.Config, art.Layer}, art.Manifest, loc.Tags, &st, progress)
-	})
+	blobs := []blob{art.Config, art.Layer}
+	if opts.Signer == nil {
+		err = r.withRetry(ctx, func() error {
+			return publish(ctx, t, blobs, art.Manifest, loc.Tags, &st, progress)
+		})
+		if err != nil {
+			return nil, registryError(loc, "push", err)
+		}
+		res.Uploaded, res.UploadedBytes = st.uploaded, st.bytes
+		return res, nil
+	}
+	// Signed: the content by digest, then the signatures, then the tags. A
+	// push stopped before the last step leaves the tags where they were.
+	current, err := r.tagsAt(ctx, t, loc.Tags, desc)
 	if err != nil {
 		return nil, registryError(loc, "push", err)
 	}
-	if opts.Signer != nil {
-		refs, err := r.sign(ctx, t, loc, desc, art.manifestCreated(), opts.Signer, opts.Format, &st, progress)
+	if !current {
+		err = r.withRetry(ctx, func() error {
+			return publish(ctx, t, blobs, art.Manifest, nil, &st, progress)
+		})
 		if err != nil {
-			return nil, err
+			return nil, registryError(loc, "push", err)
 		}
-		res.Signatures = refs
+	}
+	refs, err := r.sign(ctx, t, loc, desc, art.manifestCreated(), opts.Signer, opts.Format, &st, progress)
+	if err != nil {
+		return nil, err
+	}
+	res.Signatures = refs
+	if !current {
+		err = r.withRetry(ctx, func() error {
+			return publish(ctx, t, nil, art.Manifest, loc.Tags, &st, progress)
+		})
+		if err != nil {
+			return nil, registryError(loc, "push", err)
+		}
 	}
 	res.Uploaded, res.UploadedBytes = st.uploaded, st.bytes
 	return res, nil
+}
+
+// tagsAt reports whether every tag already points at desc (an unchanged
+// push), retrying transient failures.
+func (r *Remote) tagsAt(ctx context.Context, t oras.ReadOnlyTarget, tags []string, desc ocispec.Descriptor) (bool, error) {
+	if len(tags) == 0 {
+		return false, nil
+	}
+	all := true
+	err := r.withRetry(ctx, func() error {
+		all = true
+		for _, tag := range tags {
+			cur, err := t.Resolve(ctx, tag)
+			switch {
+			case errors.Is(err, errdef.ErrNotFound):
+				all = false
+			case err != nil:
+				return err
+			case cur.Digest != desc.Digest:
+				all = false
+			}
+		}
+		return nil
+	})
+	return all, err
 }
 
 // SignResult describes the signatures a sign operation left.
@@ -108,11 +159,12 @@ func (r *Remote) Sign(ctx context.Context, loc *Location, s signature.SignerVeri
 	if err != nil {
 		return nil, registryError(loc, "sign", err)
 	}
-	desc, err := resolveLocation(ctx, t, loc)
+	b := r.newBudget()
+	desc, err := resolveLocation(ctx, t, loc, b)
 	if err != nil {
 		return nil, registryError(loc, "resolve", err)
 	}
-	raw, err := content.FetchAll(ctx, t, desc)
+	raw, err := b.fetch(ctx, t, desc, "manifest", maxMetadataBytes)
 	if err != nil {
 		return nil, registryError(loc, "fetch manifest", err)
 	}
@@ -152,7 +204,7 @@ func (r *Remote) sign(ctx context.Context, t oras.Target, loc *Location, desc oc
 		var ref SignatureRef
 		err := r.withRetry(ctx, func() error {
 			var err error
-			ref, err = signLegacy(ctx, t, loc, desc, s, st, progress)
+			ref, err = signLegacy(ctx, t, loc, desc, s, st, progress, r.newBudget())
 			return err
 		})
 		if err != nil {
@@ -164,7 +216,7 @@ func (r *Remote) sign(ctx context.Context, t oras.Target, loc *Location, desc oc
 		var ref SignatureRef
 		err := r.withRetry(ctx, func() error {
 			var err error
-			ref, err = signBundle(ctx, t, loc, desc, created, s, st, progress)
+			ref, err = signBundle(ctx, t, loc, desc, created, s, st, progress, r.newBudget())
 			return err
 		})
 		if err != nil {
@@ -176,10 +228,10 @@ func (r *Remote) sign(ctx context.Context, t oras.Target, loc *Location, desc oc
 }
 
 func signLegacy(ctx context.Context, t oras.Target, loc *Location, desc ocispec.Descriptor, s signature.SignerVerifier,
-	st *pushStats, progress func(string)) (SignatureRef, error) {
+	st *pushStats, progress func(string), b *budget) (SignatureRef, error) {
 	tag := LegacySignatureTag(desc.Digest)
 	ref := SignatureRef{Format: FormatLegacy, Reference: loc.Name() + ":" + tag}
-	existing, err := fetchLegacySignatures(ctx, t, tag)
+	existing, err := fetchLegacySignatures(ctx, t, tag, b)
 	if err != nil {
 		return ref, err
 	}
@@ -209,7 +261,7 @@ func signLegacy(ctx context.Context, t oras.Target, loc *Location, desc ocispec.
 
 // fetchLegacySignatures returns the simple-signing layers at tag, with their
 // payloads; none when the tag does not exist.
-func fetchLegacySignatures(ctx context.Context, t oras.ReadOnlyTarget, tag string) ([]blob, error) {
+func fetchLegacySignatures(ctx context.Context, t oras.ReadOnlyTarget, tag string, b *budget) ([]blob, error) {
 	desc, err := t.Resolve(ctx, tag)
 	if errors.Is(err, errdef.ErrNotFound) {
 		return nil, nil
@@ -217,7 +269,7 @@ func fetchLegacySignatures(ctx context.Context, t oras.ReadOnlyTarget, tag strin
 	if err != nil {
 		return nil, err
 	}
-	raw, err := fetchLimited(ctx, t, desc, maxMetadataBytes)
+	raw, err := b.fetch(ctx, t, desc, "signature manifest "+tag, maxMetadataBytes)
 	if err != nil {
 		return nil, err
 	}
@@ -225,12 +277,17 @@ func fetchLegacySignatures(ctx context.Context, t oras.ReadOnlyTarget, tag strin
 	if err := json.Unmarshal(raw, &m); err != nil {
 		return nil, fmt.Errorf("signature manifest %s: %w", tag, err)
 	}
+	// Refuse before reading any layer: the count alone tells a hostile
+	// manifest from one with a signature per release key.
+	if err := b.signatures(len(m.Layers), "signature manifest "+tag); err != nil {
+		return nil, err
+	}
 	var out []blob
 	for _, l := range m.Layers {
 		if l.MediaType != MediaTypeSimpleSigning {
 			continue
 		}
-		payload, err := fetchLimited(ctx, t, l, maxMetadataBytes)
+		payload, err := b.fetch(ctx, t, l, "signature layer", maxMetadataBytes)
 		if err != nil {
 			return nil, err
 		}
@@ -240,11 +297,11 @@ func fetchLegacySignatures(ctx context.Context, t oras.ReadOnlyTarget, tag strin
 }
 
 func signBundle(ctx context.Context, t oras.Target, loc *Location, desc ocispec.Descriptor, created time.Time,
-	s signature.SignerVerifier, st *pushStats, progress func(string)) (SignatureRef, error) {
+	s signature.SignerVerifier, st *pushStats, progress func(string), b *budget) (SignatureRef, error) {
 	ref := SignatureRef{Format: FormatBundle}
 	// Listing referrers first also tells the client whether the registry has
 	// the referrers API, so the fallback tag is only written when needed.
-	existing, err := fetchBundleSignatures(ctx, t, desc)
+	existing, err := fetchBundleSignatures(ctx, t, desc, b)
 	if err != nil {
 		return ref, err
 	}
@@ -276,16 +333,25 @@ type bundleSignature struct {
 // fetchBundleSignatures lists Sigstore bundle referrers of desc. The
 // artifact type is checked on each referrer manifest rather than trusted
 // from the listing, which some registries fill from the config media type.
-func fetchBundleSignatures(ctx context.Context, t oras.ReadOnlyTarget, desc ocispec.Descriptor) ([]bundleSignature, error) {
+func fetchBundleSignatures(ctx context.Context, t oras.ReadOnlyTarget, desc ocispec.Descriptor, b *budget) ([]bundleSignature, error) {
 	var candidates []ocispec.Descriptor
 	switch rt := t.(type) {
 	case registry.ReferrerLister:
 		err := rt.Referrers(ctx, desc, "", func(refs []ocispec.Descriptor) error {
-			candidates = append(candidates, refs...)
-			return nil
+			for _, r := range refs {
+				// Only manifests can be signatures; referrers that declare
+				// another artifact type (SBOMs, scans) are skipped without
+				// being counted. Some registries report the config media
+				// type as the artifact type, so that one is kept.
+				if r.MediaType == ocispec.MediaTypeImageManifest &&
+					(r.ArtifactType == "" || r.ArtifactType == MediaTypeSigstoreBundle || r.ArtifactType == ocispec.MediaTypeEmptyJSON) {
+					candidates = append(candidates, r)
+				}
+			}
+			return b.signatures(len(candidates), "the referrers of "+desc.Digest.String())
 		})
 		if err != nil && !errors.Is(err, errdef.ErrNotFound) {
-			return nil, err
+			return nil, b.tooManyPages(err, "referrers")
 		}
 	case content.ReadOnlyGraphStorage:
 		preds, err := rt.Predecessors(ctx, desc)
@@ -293,13 +359,16 @@ func fetchBundleSignatures(ctx context.Context, t oras.ReadOnlyTarget, desc ocis
 			return nil, err
 		}
 		candidates = preds
+		if err := b.signatures(len(candidates), "the referrers of "+desc.Digest.String()); err != nil {
+			return nil, err
+		}
 	}
 	var out []bundleSignature
 	for _, c := range candidates {
 		if c.MediaType != ocispec.MediaTypeImageManifest {
 			continue
 		}
-		raw, err := fetchLimited(ctx, t, c, maxMetadataBytes)
+		raw, err := b.fetch(ctx, t, c, "referrer manifest", maxMetadataBytes)
 		if err != nil {
 			return nil, err
 		}
@@ -307,11 +376,14 @@ func fetchBundleSignatures(ctx context.Context, t oras.ReadOnlyTarget, desc ocis
 		if json.Unmarshal(raw, &m) != nil || m.ArtifactType != MediaTypeSigstoreBundle || m.Subject == nil || m.Subject.Digest != desc.Digest {
 			continue
 		}
+		if err := b.signatures(len(m.Layers), "referrer manifest "+c.Digest.String()); err != nil {
+			return nil, err
+		}
 		for _, l := range m.Layers {
 			if l.MediaType != MediaTypeSigstoreBundle {
 				continue
 			}
-			data, err := fetchLimited(ctx, t, l, maxMetadataBytes)
+			data, err := b.fetch(ctx, t, l, "Sigstore bundle", maxMetadataBytes)
 			if err != nil {
 				return nil, err
 			}
@@ -319,16 +391,6 @@ func fetchBundleSignatures(ctx context.Context, t oras.ReadOnlyTarget, desc ocis
 		}
 	}
 	return out, nil
-}
-
-// maxMetadataBytes bounds manifests and signature blobs read from a registry.
-const maxMetadataBytes = 4 << 20
-
-func fetchLimited(ctx context.Context, t content.Fetcher, desc ocispec.Descriptor, limit int64) ([]byte, error) {
-	if desc.Size < 0 || desc.Size > limit {
-		return nil, &VerifyError{Reason: fmt.Sprintf("%s is %d bytes, over the limit of %d", desc.Digest, desc.Size, limit)}
-	}
-	return content.FetchAll(ctx, t, desc)
 }
 
 type pushStats struct {
@@ -425,7 +487,7 @@ func humanBytes(n int64) string {
 
 // resolveLocation finds the manifest a location names. A location with both
 // a tag and a digest must still have the tag on that digest.
-func resolveLocation(ctx context.Context, t oras.ReadOnlyTarget, loc *Location) (ocispec.Descriptor, error) {
+func resolveLocation(ctx context.Context, t oras.ReadOnlyTarget, loc *Location, b *budget) (ocispec.Descriptor, error) {
 	if len(loc.Tags) > 1 {
 		return ocispec.Descriptor{}, &InvalidError{Reason: fmt.Sprintf("%s names several tags; give one", loc)}
 	}
@@ -448,7 +510,7 @@ func resolveLocation(ctx context.Context, t oras.ReadOnlyTarget, loc *Location) 
 	}
 	// No "latest": a location holding a single bundle tag (edict tags with
 	// the bundle version) is unambiguous.
-	tags, lerr := bundleTags(ctx, t)
+	tags, lerr := bundleTags(ctx, t, b)
 	if lerr != nil || len(tags) != 1 {
 		if len(tags) > 1 {
 			return desc, &InvalidError{Reason: fmt.Sprintf("%s has no tag latest and several tags (%s); name one", loc, strings.Join(tags, ", "))}
@@ -459,7 +521,7 @@ func resolveLocation(ctx context.Context, t oras.ReadOnlyTarget, loc *Location) 
 }
 
 // bundleTags lists tags that are not cosign signature or referrers tags.
-func bundleTags(ctx context.Context, t oras.ReadOnlyTarget) ([]string, error) {
+func bundleTags(ctx context.Context, t oras.ReadOnlyTarget, b *budget) ([]string, error) {
 	tl, ok := t.(registry.TagLister)
 	if !ok {
 		return nil, nil
@@ -473,5 +535,5 @@ func bundleTags(ctx context.Context, t oras.ReadOnlyTarget) ([]string, error) {
 		}
 		return nil
 	})
-	return tags, err
+	return tags, b.tooManyPages(err, "tags")
 }

@@ -1,6 +1,7 @@
 package bundle
 
 import (
+	"bytes"
 	"context"
 	"crypto/tls"
 	"crypto/x509"
@@ -48,6 +49,44 @@ type Remote struct {
 	RequestRetry retry.Policy
 	// UserAgent is sent with every request.
 	UserAgent string
+	// Limits bound what one operation reads; zero fields take
+	// DefaultReadLimits.
+	Limits ReadLimits
+	// Timeouts bound each network wait; zero fields take DefaultTimeouts.
+	Timeouts Timeouts
+}
+
+// Timeouts bound how long edict waits on a registry for each request. The
+// whole operation is bounded by the caller's context (edict's --timeout).
+type Timeouts struct {
+	// Connect bounds establishing the TCP connection.
+	Connect time.Duration
+	// TLS bounds the TLS handshake.
+	TLS time.Duration
+	// ResponseHeader bounds the wait for a response once the request is sent.
+	ResponseHeader time.Duration
+	// Idle bounds a pause in the middle of reading a response body.
+	Idle time.Duration
+}
+
+// DefaultTimeouts suit registries across the internet; a registry that is
+// this slow is better reported than waited for.
+var DefaultTimeouts = Timeouts{Connect: 30 * time.Second, TLS: 15 * time.Second, ResponseHeader: 60 * time.Second, Idle: 60 * time.Second}
+
+func (t Timeouts) withDefaults() Timeouts {
+	if t.Connect <= 0 {
+		t.Connect = DefaultTimeouts.Connect
+	}
+	if t.TLS <= 0 {
+		t.TLS = DefaultTimeouts.TLS
+	}
+	if t.ResponseHeader <= 0 {
+		t.ResponseHeader = DefaultTimeouts.ResponseHeader
+	}
+	if t.Idle <= 0 {
+		t.Idle = DefaultTimeouts.Idle
+	}
+	return t
 }
 
 func (r *Remote) attempts() int {
@@ -65,17 +104,32 @@ func (r *Remote) backoff() time.Duration {
 }
 
 var defaultRequestRetry retry.Policy = &retry.GenericPolicy{
-	Retryable: retry.DefaultPredicate,
+	Retryable: retryableRequest,
 	Backoff:   retry.DefaultBackoff,
 	MinWait:   200 * time.Millisecond,
 	MaxWait:   2 * time.Second,
 	MaxRetry:  3,
 }
 
+// retryableRequest is oras' default predicate plus a connection closed
+// before any answer (io.EOF), which is how a dropped upload shows up and
+// which oras does not retry.
+func retryableRequest(resp *http.Response, err error) (bool, error) {
+	if err != nil && (errors.Is(err, io.EOF) || errors.Is(err, syscall.EPIPE) || errors.Is(err, errIdle)) {
+		return true, nil
+	}
+	return retry.DefaultPredicate(resp, err)
+}
+
 func (r *Remote) httpClient() (*http.Client, error) {
+	timeouts := r.Timeouts.withDefaults()
 	base := r.Transport
 	if base == nil {
 		t := http.DefaultTransport.(*http.Transport).Clone()
+		t.DialContext = (&net.Dialer{Timeout: timeouts.Connect, KeepAlive: 30 * time.Second}).DialContext
+		t.TLSHandshakeTimeout = timeouts.TLS
+		t.ResponseHeaderTimeout = timeouts.ResponseHeader
+		t.ExpectContinueTimeout = time.Second
 		if r.CAFile != "" {
 			pemBytes, err := os.ReadFile(r.CAFile)
 			if err != nil {
@@ -96,10 +150,96 @@ func (r *Remote) httpClient() (*http.Client, error) {
 	if policy == nil {
 		policy = defaultRequestRetry
 	}
-	rt := retry.NewTransport(base)
+	rt := retry.NewTransport(&idleTransport{base: base, idle: timeouts.Idle, header: timeouts.ResponseHeader})
 	rt.Policy = func() retry.Policy { return policy }
-	return &http.Client{Transport: rt}, nil
+	return &http.Client{Transport: replayable{rt}}, nil
 }
+
+// replayable buffers request bodies that cannot be rewound, so that the
+// retry transport can send them again. edict's uploads are in memory and
+// bounded (a bundle layer, a manifest, a signature), so this costs a copy.
+type replayable struct{ next http.RoundTripper }
+
+func (t replayable) RoundTrip(req *http.Request) (*http.Response, error) {
+	if req.Body == nil || req.Body == http.NoBody || req.GetBody != nil {
+		return t.next.RoundTrip(req)
+	}
+	data, err := io.ReadAll(req.Body)
+	req.Body.Close()
+	if err != nil {
+		return nil, err
+	}
+	req = req.Clone(req.Context())
+	req.GetBody = func() (io.ReadCloser, error) { return io.NopCloser(bytes.NewReader(data)), nil }
+	req.Body, _ = req.GetBody()
+	req.ContentLength = int64(len(data))
+	return t.next.RoundTrip(req)
+}
+
+// errIdle reports a registry that stopped sending in the middle of an answer.
+var errIdle = errors.New("the registry stopped sending (idle timeout)")
+
+// idleTransport cancels a request whose response stalls: no response header
+// within header (also enforced for transports that are not *http.Transport),
+// or no body bytes for idle.
+type idleTransport struct {
+	base         http.RoundTripper
+	idle, header time.Duration
+}
+
+func (t *idleTransport) RoundTrip(req *http.Request) (*http.Response, error) {
+	ctx, cancel := context.WithCancelCause(req.Context())
+	timer := time.AfterFunc(t.header, func() { cancel(fmt.Errorf("no response within %s: %w", t.header, errIdle)) })
+	resp, err := t.base.RoundTrip(req.WithContext(ctx))
+	if err != nil {
+		timer.Stop()
+		if cause := context.Cause(ctx); cause != nil && errors.Is(cause, errIdle) {
+			err = &timeoutError{err: cause}
+		}
+		cancel(nil)
+		return nil, err
+	}
+	timer.Reset(t.idle)
+	resp.Body = &idleBody{ReadCloser: resp.Body, timer: timer, idle: t.idle, ctx: ctx, cancel: cancel}
+	return resp, nil
+}
+
+type idleBody struct {
+	io.ReadCloser
+	timer  *time.Timer
+	idle   time.Duration
+	ctx    context.Context
+	cancel context.CancelCauseFunc
+}
+
+func (b *idleBody) Read(p []byte) (int, error) {
+	n, err := b.ReadCloser.Read(p)
+	if n > 0 {
+		b.timer.Reset(b.idle)
+	}
+	if err != nil && err != io.EOF {
+		if cause := context.Cause(b.ctx); cause != nil && errors.Is(cause, errIdle) {
+			err = &timeoutError{err: fmt.Errorf("no data for %s: %w", b.idle, errIdle)}
+		}
+	}
+	return n, err
+}
+
+func (b *idleBody) Close() error {
+	b.timer.Stop()
+	err := b.ReadCloser.Close()
+	b.cancel(nil)
+	return err
+}
+
+// timeoutError is a per-request timeout: a net.Error that says so, which
+// the request and operation retries treat as transient.
+type timeoutError struct{ err error }
+
+func (e *timeoutError) Error() string   { return e.err.Error() }
+func (e *timeoutError) Unwrap() error   { return e.err }
+func (e *timeoutError) Timeout() bool   { return true }
+func (e *timeoutError) Temporary() bool { return true }
 
 // isLocalHost reports hosts that are served over plain HTTP by default, as
 // docker, cosign and Flux do for a local test registry.
@@ -148,6 +288,10 @@ func (r *Remote) repository(loc *Location) (*remote.Repository, error) {
 	// Deleting superseded referrers indexes needs delete permission that
 	// most pipelines do not have; cosign leaves them too.
 	repo.SkipReferrersGC = true
+	lim := r.Limits.withDefaults()
+	repo.ReferrerListMaxPages = lim.Pages
+	repo.TagListMaxPages = lim.Pages
+	repo.MaxMetadataBytes = maxMetadataBytes
 	return repo, nil
 }
 
@@ -188,7 +332,8 @@ func registryError(loc *Location, op string, err error) error {
 	var ie *InvalidError
 	var ve *VerifyError
 	var re *RegistryError
-	if errors.As(err, &ie) || errors.As(err, &ve) || errors.As(err, &re) || errors.Is(err, context.Canceled) {
+	var le *LimitError
+	if errors.As(err, &ie) || errors.As(err, &ve) || errors.As(err, &re) || errors.As(err, &le) || errors.Is(err, context.Canceled) {
 		return err
 	}
 	if !loc.IsRegistry() {
@@ -206,6 +351,10 @@ func registryError(loc *Location, op string, err error) error {
 		err = fmt.Errorf("credentials required and none found; log in with `docker login %s` or configure a credential helper: %w", loc.Registry, err)
 	case errors.Is(err, errdef.ErrNotFound):
 		err = fmt.Errorf("not found in %s: %w", loc.Name(), err)
+	case errors.Is(err, errIdle):
+		err = fmt.Errorf("timed out: %w", err)
+	case errors.Is(err, context.DeadlineExceeded):
+		err = fmt.Errorf("timed out (the operation's --timeout): %w", err)
 	case isUnreachable(err):
 		err = fmt.Errorf("unreachable: %w", err)
 	}

@@ -6,6 +6,7 @@ import (
 	"encoding/base64"
 	"errors"
 	"fmt"
+	"io"
 	"io/fs"
 	"os"
 	"path/filepath"
@@ -50,7 +51,7 @@ func (r *Remote) Fetch(ctx context.Context, loc *Location, v signature.Verifier,
 	var f *Fetched
 	err = r.withRetry(ctx, func() error {
 		var err error
-		f, err = fetchVerified(ctx, t, loc, v, lim)
+		f, err = fetchVerified(ctx, t, loc, v, lim, r.newBudget())
 		return err
 	})
 	if err != nil {
@@ -59,15 +60,15 @@ func (r *Remote) Fetch(ctx context.Context, loc *Location, v signature.Verifier,
 	return f, nil
 }
 
-func fetchVerified(ctx context.Context, t oras.ReadOnlyTarget, loc *Location, v signature.Verifier, lim Limits) (*Fetched, error) {
-	desc, err := resolveLocation(ctx, t, loc)
+func fetchVerified(ctx context.Context, t oras.ReadOnlyTarget, loc *Location, v signature.Verifier, lim Limits, b *budget) (*Fetched, error) {
+	desc, err := resolveLocation(ctx, t, loc, b)
 	if err != nil {
 		return nil, err
 	}
 	if desc.MediaType != ocispec.MediaTypeImageManifest {
 		return nil, &VerifyError{Reason: fmt.Sprintf("%s is a %s, not an OCI image manifest", loc, desc.MediaType)}
 	}
-	raw, err := fetchLimited(ctx, t, desc, maxMetadataBytes)
+	raw, err := b.fetch(ctx, t, desc, "manifest", maxMetadataBytes)
 	if err != nil {
 		return nil, err
 	}
@@ -77,17 +78,14 @@ func fetchVerified(ctx context.Context, t oras.ReadOnlyTarget, loc *Location, v 
 	}
 	f := &Fetched{VerifyResult: VerifyResult{Reference: loc.At(desc.Digest), Digest: desc.Digest.String()}}
 	if v != nil {
-		refs, err := verifyArtifactSignatures(ctx, t, loc, desc, v)
+		refs, err := verifyArtifactSignatures(ctx, t, loc, desc, v, b)
 		if err != nil {
 			return nil, err
 		}
 		f.Signatures, f.Signed = refs, true
 	}
-	if layer.Size > lim.MaxBytes {
-		return nil, &VerifyError{Reason: fmt.Sprintf("unsafe archive: layer is %d bytes, over the size limit of %d bytes", layer.Size, lim.MaxBytes)}
-	}
-	// FetchAll checks the layer's size and digest against the signed manifest.
-	data, err := fetchLimited(ctx, t, layer, lim.MaxBytes)
+	// The fetch checks the layer's size and digest against the signed manifest.
+	data, err := b.fetch(ctx, t, layer, "layer", lim.MaxBytes)
 	if err != nil {
 		return nil, err
 	}
@@ -113,11 +111,11 @@ func fetchVerified(ctx context.Context, t oras.ReadOnlyTarget, loc *Location, v 
 
 // verifyArtifactSignatures checks every cosign signature stored for desc
 // (legacy tag and Sigstore bundle referrers) and succeeds when one verifies.
-func verifyArtifactSignatures(ctx context.Context, t oras.ReadOnlyTarget, loc *Location, desc ocispec.Descriptor, v signature.Verifier) ([]SignatureRef, error) {
+func verifyArtifactSignatures(ctx context.Context, t oras.ReadOnlyTarget, loc *Location, desc ocispec.Descriptor, v signature.Verifier, b *budget) ([]SignatureRef, error) {
 	var ok []SignatureRef
 	var problems []string
 	tag := LegacySignatureTag(desc.Digest)
-	legacy, err := fetchLegacySignatures(ctx, t, tag)
+	legacy, err := fetchLegacySignatures(ctx, t, tag, b)
 	if err != nil {
 		return nil, err
 	}
@@ -129,7 +127,7 @@ func verifyArtifactSignatures(ctx context.Context, t oras.ReadOnlyTarget, loc *L
 		ok = append(ok, SignatureRef{Format: FormatLegacy, Reference: loc.Name() + ":" + tag})
 		break
 	}
-	bundles, err := fetchBundleSignatures(ctx, t, desc)
+	bundles, err := fetchBundleSignatures(ctx, t, desc, b)
 	if err != nil {
 		return nil, err
 	}
@@ -259,8 +257,9 @@ func writeFileAtomicMode(name string, data []byte, mode os.FileMode) error {
 }
 
 // Pull fetches and checks the artifact at loc (see Fetch) and only then
-// writes it to dir, atomically. dir may be missing, empty, or an earlier
-// bundle; any other folder is refused rather than replaced.
+// writes it to dir, atomically. dir may be missing, empty, or an edict
+// bundle (see checkPullDir); any other folder is refused rather than
+// replaced.
 func (r *Remote) Pull(ctx context.Context, loc *Location, dir string, v signature.Verifier, lim Limits) (*Fetched, error) {
 	if err := checkPullDir(dir); err != nil {
 		return nil, err
@@ -269,10 +268,140 @@ func (r *Remote) Pull(ctx context.Context, loc *Location, dir string, v signatur
 	if err != nil {
 		return nil, err
 	}
-	if err := writeTree(dir, f.Content); err != nil {
+	// Checked again under the write lock: the folder may have changed
+	// while the artifact was downloaded.
+	if err := writeTree(dir, f.Content, checkPullDir); err != nil {
 		return nil, err
 	}
 	return f, nil
 }
 
+// checkBuildDir is build -o's rule: a folder holding a valid edict
+// bundle.json may be replaced (a rebuild drops stale files), so may an empty
+// one; anything else is refused.
+func checkBuildDir(dir string) error {
+	if info, err := os.Lstat(dir); err == nil && !info.IsDir() {
+		return &InvalidError{Reason: fmt.Sprintf("output %s exists and is not a folder; refusing to replace it", dir)}
+	}
+	entries, err := os.ReadDir(dir)
+	if errors.Is(err, fs.ErrNotExist) || (err == nil && len(entries) == 0) {
+		return nil
+	}
+	if err != nil {
+		return &WriteError{Dir: dir, Err: err}
+	}
+	if raw, err := readRegular(os.DirFS(dir), IndexFile, maxIndexBytes); err == nil {
+		if _, perr := rendered.ParseIndex(raw); perr == nil {
+			return nil
+		}
+	}
+	return &InvalidError{Reason: fmt.Sprintf("output folder %s is not empty and holds no edict bundle (no valid %s); refusing to replace it: choose another -o or remove the folder yourself", dir, IndexFile)}
+}
+
 func checkPullDir(dir string) error { return checkBundleDir(dir) }
+
+// checkBundleDir allows replacing dir only when losing it loses nothing: it is
+// missing, empty, or recognisably an edict bundle - its bundle.json parses as
+// edict's index and lists exactly the folder's files (bundle.json and
+// bundle.sig aside), with nothing but those files and their folders in it.
+// Anything else (a checkout whose .git/ sits beside a bundle.json) is refused.
+func checkBundleDir(dir string) error {
+	if info, err := os.Lstat(dir); err == nil && !info.IsDir() {
+		return &InvalidError{Reason: fmt.Sprintf("output folder %s exists and is not a folder; refusing to replace it", dir)}
+	}
+	entries, err := os.ReadDir(dir)
+	if errors.Is(err, fs.ErrNotExist) {
+		return nil
+	}
+	if err != nil {
+		return &WriteError{Dir: dir, Err: err}
+	}
+	if len(entries) == 0 {
+		return nil
+	}
+	refuse := func(why string) error {
+		return &InvalidError{Reason: fmt.Sprintf("output folder %s is not an edict bundle (%s); refusing to replace it: choose another folder or remove it yourself", dir, why)}
+	}
+	fsys := os.DirFS(dir)
+	raw, err := readRegular(fsys, IndexFile, maxIndexBytes)
+	if err != nil {
+		return refuse(fmt.Sprintf("no readable %s: %v", IndexFile, err))
+	}
+	idx, err := rendered.ParseIndex(raw)
+	if err != nil {
+		return refuse(err.Error())
+	}
+	listed := make(map[string]bool, len(idx.Files))
+	for _, f := range idx.Files {
+		listed[f.Path] = true
+	}
+	var extra []string
+	found := 0
+	err = fs.WalkDir(fsys, ".", func(p string, d fs.DirEntry, err error) error {
+		if err != nil {
+			return err
+		}
+		switch {
+		case p == ".":
+		case d.IsDir():
+			if !listedUnder(listed, p) {
+				extra = append(extra, p+"/")
+				return fs.SkipDir
+			}
+		case !d.Type().IsRegular():
+			extra = append(extra, p+" (not a regular file)")
+		case p == IndexFile || p == SignatureFile:
+		case listed[p]:
+			found++
+		default:
+			extra = append(extra, p)
+		}
+		if len(extra) > 5 {
+			return fs.SkipAll
+		}
+		return nil
+	})
+	if err != nil {
+		return &WriteError{Dir: dir, Err: err}
+	}
+	if len(extra) > 0 {
+		return refuse("it holds " + strings.Join(extra, ", ") + ", which " + IndexFile + " does not list")
+	}
+	if found != len(listed) {
+		return refuse(fmt.Sprintf("%d of the %d files %s lists are missing", len(listed)-found, len(listed), IndexFile))
+	}
+	return nil
+}
+
+// maxIndexBytes bounds the bundle.json read to recognise a folder.
+const maxIndexBytes = 16 << 20
+
+func listedUnder(listed map[string]bool, dir string) bool {
+	for p := range listed {
+		if strings.HasPrefix(p, dir+"/") {
+			return true
+		}
+	}
+	return false
+}
+
+// readRegular reads a regular file of fsys, refusing anything else and
+// anything over limit.
+func readRegular(fsys fs.FS, name string, limit int64) ([]byte, error) {
+	info, err := fs.Lstat(fsys, name)
+	if err != nil {
+		return nil, err
+	}
+	if !info.Mode().IsRegular() {
+		return nil, fmt.Errorf("%s is not a regular file", name)
+	}
+	if info.Size() > limit {
+		return nil, fmt.Errorf("%s is larger than %d bytes", name, limit)
+	}
+	f, err := fsys.Open(name)
+	if err != nil {
+		return nil, err
+	}
+	defer f.Close()
+	return io.ReadAll(io.LimitReader(f, limit+1))
+}

@@ -5,12 +5,12 @@ import (
 	"encoding/base64"
 	"errors"
 	"fmt"
-	"io"
 	"io/fs"
 	"os"
 	"path"
 	"path/filepath"
 	"sort"
+	"strings"
 
 	"github.com/sigstore/sigstore/pkg/signature"
 
@@ -52,7 +52,8 @@ func Write(dir string, b *rendered.Bundle, opts ...WriteOption) error {
 	}
 	files := b.FileMap()
 	files[IndexFile] = indexBytes
-	if err := checkBundleDir(dir); err != nil {
+	// A fast refusal before signing; writeTree checks again under its lock.
+	if err := checkBuildDir(dir); err != nil {
 		return err
 	}
 	if cfg.signer != nil {
@@ -62,7 +63,7 @@ func Write(dir string, b *rendered.Bundle, opts ...WriteOption) error {
 		}
 		files[SignatureFile] = sig
 	}
-	return writeTree(dir, files)
+	return writeTree(dir, files, checkBuildDir)
 }
 
 // SignBlob signs data and returns the base64 signature as cosign sign-blob
@@ -75,14 +76,90 @@ func SignBlob(s signature.Signer, data []byte) ([]byte, error) {
 	return []byte(base64.StdEncoding.EncodeToString(raw)), nil
 }
 
-// writeTree writes files (slash paths) into a fresh folder and moves it to dir.
-func writeTree(dir string, files map[string][]byte) (err error) {
+// WriteError reports a bundle that could not be written to disk.
+type WriteError struct {
+	Dir string
+	Err error
+}
+
+func (e *WriteError) Error() string { return fmt.Sprintf("write bundle %s: %v", e.Dir, e.Err) }
+func (e *WriteError) Unwrap() error { return e.Err }
+
+// writeTree writes files (slash paths) into a fresh folder and moves it to
+// dir. Writers of folders in one parent are serialised by a lock on the
+// parent, and each first recovers from a writer that died mid-swap (see
+// recoverSwap). check, when set, vets the existing dir under that lock.
+func writeTree(dir string, files map[string][]byte, check func(dir string) error) error {
 	dir = filepath.Clean(dir)
-	parent, base := filepath.Dir(dir), filepath.Base(dir)
-	if err := os.MkdirAll(parent, 0o755); err != nil {
-		return fmt.Errorf("write bundle %s: %w", dir, err)
+	if err := os.MkdirAll(filepath.Dir(dir), 0o755); err != nil {
+		return &WriteError{Dir: dir, Err: err}
 	}
-	tmp, err := os.MkdirTemp(parent, "."+base+".tmp-")
+	unlock, err := lockDir(filepath.Dir(dir))
+	if err != nil {
+		return &WriteError{Dir: dir, Err: fmt.Errorf("lock the output folder: %w", err)}
+	}
+	defer unlock()
+	if err := recoverSwap(dir); err != nil {
+		return &WriteError{Dir: dir, Err: err}
+	}
+	if check != nil {
+		if err := check(dir); err != nil {
+			return err
+		}
+	}
+	if err := writeTreeLocked(dir, files); err != nil {
+		var we *WriteError
+		if errors.As(err, &we) {
+			return err
+		}
+		return &WriteError{Dir: dir, Err: err}
+	}
+	return nil
+}
+
+// Leftover names of an interrupted swap of dir, beside it in its parent.
+func tmpPrefix(dir string) string { return "." + filepath.Base(dir) + ".tmp-" }
+func oldPrefix(dir string) string { return "." + filepath.Base(dir) + ".old-" }
+
+// recoverSwap finishes what a writer killed mid-swap left. The swap renames
+// dir to an .old- folder and then a complete .tmp- folder to dir; killed in
+// between, dir is missing and the previous bundle is in .old-, which is put
+// back. Every other leftover (.tmp- folders of any stage, .old- folders
+// once dir exists) is removed. Called with the parent locked, so no live
+// writer owns them.
+func recoverSwap(dir string) error {
+	parent := filepath.Dir(dir)
+	entries, err := os.ReadDir(parent)
+	if err != nil {
+		return err
+	}
+	var olds, tmps []string
+	for _, e := range entries {
+		switch n := e.Name(); {
+		case strings.HasPrefix(n, oldPrefix(dir)):
+			olds = append(olds, filepath.Join(parent, n))
+		case strings.HasPrefix(n, tmpPrefix(dir)):
+			tmps = append(tmps, filepath.Join(parent, n))
+		}
+	}
+	if _, err := os.Lstat(dir); errors.Is(err, fs.ErrNotExist) && len(olds) > 0 {
+		// Only one swap runs at a time, so there is at most one .old-.
+		if err := os.Rename(olds[0], dir); err != nil {
+			return fmt.Errorf("restore %s from %s: %w", dir, olds[0], err)
+		}
+		olds = olds[1:]
+	}
+	for _, p := range append(olds, tmps...) {
+		if err := os.RemoveAll(p); err != nil {
+			return fmt.Errorf("remove leftover %s: %w", p, err)
+		}
+	}
+	return nil
+}
+
+func writeTreeLocked(dir string, files map[string][]byte) (err error) {
+	parent := filepath.Dir(dir)
+	tmp, err := os.MkdirTemp(parent, tmpPrefix(dir))
 	if err != nil {
 		return fmt.Errorf("write bundle %s: %w", dir, err)
 	}
@@ -169,57 +246,6 @@ func syncDir(name string) error {
 	return nil
 }
 
-// checkBundleDir refuses to let a bundle replace a folder that is not one:
-// an existing dir must be empty or hold an edict bundle.json. Anything else
-// (a source folder such as ./policies, unrelated files) would be deleted.
-func checkBundleDir(dir string) error {
-	info, err := os.Lstat(dir)
-	if errors.Is(err, fs.ErrNotExist) {
-		return nil
-	}
-	if err != nil {
-		return fmt.Errorf("output folder %s: %w", dir, err)
-	}
-	if !info.IsDir() {
-		return &InvalidError{Reason: fmt.Sprintf("output %s exists and is not a folder; refusing to replace it", dir)}
-	}
-	entries, err := os.ReadDir(dir)
-	if err != nil {
-		return fmt.Errorf("output folder %s: %w", dir, err)
-	}
-	if len(entries) == 0 {
-		return nil
-	}
-	raw, err := readBounded(filepath.Join(dir, IndexFile), maxIndexSize)
-	if err == nil {
-		if _, perr := rendered.ParseIndex(raw); perr == nil {
-			return nil
-		}
-	}
-	return &InvalidError{Reason: fmt.Sprintf("output folder %s is not empty and holds no edict bundle (no valid %s); refusing to replace it: choose another -o or remove the folder yourself", dir, IndexFile)}
-}
-
-// maxIndexSize bounds how much of an existing bundle.json is read to
-// recognise a bundle folder.
-const maxIndexSize = 16 << 20
-
-// readBounded reads a regular file of at most limit bytes.
-func readBounded(name string, limit int64) ([]byte, error) {
-	f, err := os.Open(name)
-	if err != nil {
-		return nil, err
-	}
-	defer f.Close()
-	info, err := f.Stat()
-	if err != nil {
-		return nil, err
-	}
-	if !info.Mode().IsRegular() || info.Size() > limit {
-		return nil, fmt.Errorf("%s is not a regular file of at most %d bytes", name, limit)
-	}
-	return io.ReadAll(io.LimitReader(f, limit))
-}
-
 // replaceDir moves the complete folder src to dst. An existing dst is first
 // renamed aside and only removed once src is in place, and is restored if
 // the final rename fails.
@@ -237,7 +263,7 @@ func replaceDir(src, dst string) error {
 	case !info.IsDir():
 		return fmt.Errorf("write bundle %s: exists and is not a folder", dst)
 	}
-	old, err := os.MkdirTemp(parent, "."+filepath.Base(dst)+".old-")
+	old, err := os.MkdirTemp(parent, oldPrefix(dst))
 	if err != nil {
 		return fmt.Errorf("write bundle %s: %w", dst, err)
 	}

@@ -10,20 +10,9 @@ import (
 
 	"github.com/open-policy-agent/opa/v1/ast"
 
+	"github.com/edict-policy/edict/engine"
 	"github.com/edict-policy/edict/input"
 )
-
-// forbiddenBuiltins are builtins Gatekeeper disables in clusters (network
-// access from admission is a denial-of-service and exfiltration risk), so a
-// policy that uses them would work in tests and fail in production.
-var forbiddenBuiltins = map[string]string{
-	"http.send":              "Gatekeeper disables network builtins; use external data providers instead",
-	"net.lookup_ip_addr":     "Gatekeeper policies must not do DNS lookups",
-	"opa.runtime":            "not available in Gatekeeper",
-	"rego.parse_module":      "not available in Gatekeeper",
-	"trace":                  "use print() for debugging",
-	"providers.aws.sign_req": "not available in Gatekeeper",
-}
 
 // Lib is a shared Rego library module (package lib.<name>).
 type Lib struct {
@@ -63,6 +52,10 @@ func loadLibs(fsys fs.FS, dir string) (map[string]*Lib, error) {
 		if !strings.HasPrefix(pkg, "lib.") {
 			line, col := locOf(m.Package.Location)
 			errs = append(errs, &input.Error{File: file, Line: line, Column: col, Field: "package", Msg: fmt.Sprintf("library package %q must be under lib. (Gatekeeper only links libraries named lib.<name>)", pkg), Hint: "rename it to package lib." + path.Base(strings.TrimSuffix(e.Name(), ".rego"))})
+			continue
+		}
+		if bad := forbiddenCalls(m, file); len(bad) > 0 {
+			errs = append(errs, bad...)
 			continue
 		}
 		if prev, dup := libs[pkg]; dup {
@@ -160,25 +153,7 @@ func compileRego(p *Policy, libs map[string]*Lib) (*CompiledPolicy, error) {
 	if !hasViolation {
 		errs = append(errs, &input.Error{File: file, Line: 1, Column: 1, Msg: "no violation rule; Gatekeeper calls violation[{\"msg\": msg}]", Hint: `add: violation contains {"msg": msg} if { ... }`})
 	}
-	flag := func(name string, loc *ast.Location) {
-		if why, bad := forbiddenBuiltins[name]; bad {
-			line, col := locOf(loc)
-			errs = append(errs, &input.Error{File: file, Line: line, Column: col, Msg: fmt.Sprintf("builtin %s is not allowed: %s", name, why)})
-		}
-	}
-	// Calls appear both as expressions (f(x)) and as terms inside them (y := f(x)).
-	ast.WalkExprs(m, func(e *ast.Expr) bool {
-		if e.IsCall() {
-			flag(e.Operator().String(), e.Location)
-		}
-		return false
-	})
-	ast.WalkTerms(m, func(t *ast.Term) bool {
-		if call, ok := t.Value.(ast.Call); ok && len(call) > 0 {
-			flag(call[0].String(), t.Location)
-		}
-		return false
-	})
+	errs = append(errs, forbiddenCalls(m, file)...)
 	if len(errs) > 0 {
 		return nil, errs.Err()
 	}
@@ -191,7 +166,7 @@ func compileRego(p *Policy, libs map[string]*Lib) (*CompiledPolicy, error) {
 	for _, l := range needed {
 		modules[l.File] = l.module.Copy()
 	}
-	c := ast.NewCompiler().WithCapabilities(ast.CapabilitiesForThisVersion())
+	c := ast.NewCompiler().WithCapabilities(engine.Capabilities())
 	c.Compile(modules)
 	if c.Failed() {
 		return nil, regoErrors(file, c.Errors).Err()
@@ -215,6 +190,32 @@ func compileRego(p *Policy, libs map[string]*Lib) (*CompiledPolicy, error) {
 		return nil, errs.Err()
 	}
 	return &CompiledPolicy{Policy: p, Libs: needed}, nil
+}
+
+// forbiddenCalls reports every call of a builtin Gatekeeper does not offer
+// (engine.ForbiddenBuiltins), in a policy or a library alike.
+func forbiddenCalls(m *ast.Module, file string) input.ErrorList {
+	var errs input.ErrorList
+	flag := func(name string, loc *ast.Location) {
+		if why, bad := engine.ForbiddenBuiltins[name]; bad {
+			line, col := locOf(loc)
+			errs = append(errs, &input.Error{File: file, Line: line, Column: col, Msg: fmt.Sprintf("builtin %s is not allowed: %s", name, why)})
+		}
+	}
+	// Calls appear both as expressions (f(x)) and as terms inside them (y := f(x)).
+	ast.WalkExprs(m, func(e *ast.Expr) bool {
+		if e.IsCall() {
+			flag(e.Operator().String(), e.Location)
+		}
+		return false
+	})
+	ast.WalkTerms(m, func(t *ast.Term) bool {
+		if call, ok := t.Value.(ast.Call); ok && len(call) > 0 {
+			flag(call[0].String(), t.Location)
+		}
+		return false
+	})
+	return errs
 }
 
 // neededLibs follows data.lib.* references from m through the libraries,

@@ -132,8 +132,9 @@ func New(opts ...Option) (*Engine, error) {
 		o(&cfg)
 	}
 	// Gatekeeper's deployment disables http.send by default; policies that
-	// depend on it would pass here and fail in the cluster.
-	driver, err := rego.New(rego.Tracing(cfg.tracing), rego.DisableBuiltins("http.send"))
+	// depend on it, or on the other builtins of ForbiddenBuiltins, would pass
+	// here and fail in the cluster.
+	driver, err := rego.New(rego.Tracing(cfg.tracing), rego.DisableBuiltins(forbiddenNames()...))
 	if err != nil {
 		return nil, fmt.Errorf("rego driver: %w", err)
 	}

@@ -354,7 +354,12 @@ func (ir *initiativeRunner) runCase(ctx context.Context, env *initiativeEnv, eng
 	}
 	var problems []string
 	for k, obj := range objs {
-		vs, err := eng.Review(ctx, obj)
+		var vs []engine.Violation
+		err := ir.r.guard.run(ctx, func(ctx context.Context) error {
+			var err error
+			vs, err = eng.Review(ctx, obj)
+			return err
+		})
 		if err != nil {
 			bad("object: "+err.Error(), "object")
 			return

@@ -505,3 +505,28 @@ func TestText(t *testing.T) {
 		t.Error("passing tests listed without Verbose")
 	}
 }
+
+// TestForbiddenBuiltinsInUnitTests: Rego unit tests compile with
+// Gatekeeper's capability set, so a test cannot reach the network or the
+// runtime of the machine running it.
+func TestForbiddenBuiltinsInUnitTests(t *testing.T) {
+	tests := []struct{ name, call string }{
+		{"dns", `count(net.lookup_ip_addr("edict-test.invalid")) >= 0`},
+		{"http", `http.send({"method": "GET", "url": "http://127.0.0.1:1"}).status_code == 0`},
+		{"runtime", `opa.runtime().env.HOME != ""`},
+		{"lib", `data.lib.leak.home != ""`},
+	}
+	fsys := fstest.MapFS{
+		"lib/leak.rego": {Data: []byte("package lib.leak\n\nhome := opa.runtime().env.HOME\n")},
+	}
+	for _, tt := range tests {
+		fsys[tt.name+"/x_test.rego"] = &fstest.MapFile{Data: []byte("package x_test\n\ntest_call if {\n\t" + tt.call + "\n}\n")}
+	}
+	rep := run(t, fsys, []string{"dns", "http", "runtime", "lib"}, Options{})
+	for _, tt := range tests {
+		r := find(t, rep, tt.name)
+		if r.Status != StatusError || !strings.Contains(r.Message, "undefined function") {
+			t.Errorf("%s: %s %q, want an error naming the undefined builtin", tt.name, r.Status, r.Message)
+		}
+	}
+}

@@ -69,8 +69,14 @@ type Options struct {
 	Parallel int
 	// Compile is passed to the compiler for initiative tests.
 	Compile compile.Options
-	// UnitTimeout bounds one Rego unit test; 0 means 5 seconds.
+	// UnitTimeout bounds one Rego unit test; 0 means CaseTimeout.
 	UnitTimeout time.Duration
+	// CaseTimeout bounds the evaluation of one suite or initiative test
+	// case; 0 means DefaultCaseTimeout.
+	CaseTimeout time.Duration
+	// MaxMemory stops every evaluation in flight when the heap grows past
+	// this many bytes; 0 means DefaultMaxMemory.
+	MaxMemory int64
 }
 
 // Source is a file tree with the paths to test in it. Root is the repository
@@ -127,6 +133,7 @@ func (r *runner) run(ctx context.Context, sources []Source) (*Report, error) {
 	}
 	f := discover(srcs)
 	rep := &Report{Results: append([]Result(nil), f.errs...)}
+	defer r.guard.start()()
 
 	type job struct {
 		run func() ([]Result, *Coverage)
@@ -199,6 +206,7 @@ type runner struct {
 	filter      *regexp.Regexp
 	parallel    int
 	unitTimeout time.Duration
+	guard       *guard
 	engineOpts  []engine.Option
 	templates   *templateCache
 	files       objectCache
@@ -233,8 +241,9 @@ func newRunner(opts Options) (*runner, error) {
 	if r.parallel <= 0 {
 		r.parallel = runtime.GOMAXPROCS(0)
 	}
+	r.guard = newGuard(opts.CaseTimeout, opts.MaxMemory)
 	if r.unitTimeout <= 0 {
-		r.unitTimeout = 5 * time.Second
+		r.unitTimeout = r.guard.timeout
 	}
 	if opts.DisableCEL {
 		r.engineOpts = append(r.engineOpts, engine.WithCEL(false))

@@ -417,7 +417,11 @@ func (sr *suiteRunner) runCase(ctx context.Context, eng *engine.Engine, i, j int
 			added = append(added, o)
 		}
 	}
-	vs, err := eng.Review(ctx, objs[0])
+	var vs []engine.Violation
+	err = sr.r.guard.run(ctx, func(ctx context.Context) error {
+		vs, err = eng.Review(ctx, objs[0])
+		return err
+	})
 	if err != nil {
 		return bad("object "+sr.src.display(op)+": "+err.Error(), "object"), ok
 	}

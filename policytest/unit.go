@@ -2,6 +2,7 @@ package policytest
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"io/fs"
 	"path"
@@ -14,6 +15,7 @@ import (
 	"github.com/open-policy-agent/opa/v1/cover"
 	"github.com/open-policy-agent/opa/v1/tester"
 
+	"github.com/edict-policy/edict/engine"
 	"github.com/edict-policy/edict/input"
 )
 
@@ -127,19 +129,10 @@ func (r *runner) loadLibs(src *source) ([]*regoFile, error) {
 	return ls.files, ls.err
 }
 
-var capabilities = func() *ast.Capabilities {
-	c := ast.CapabilitiesForThisVersion()
-	// Gatekeeper disables http.send; a unit test relying on it would pass here
-	// and the template would fail in the cluster.
-	kept := c.Builtins[:0]
-	for _, b := range c.Builtins {
-		if b.Name != "http.send" {
-			kept = append(kept, b)
-		}
-	}
-	c.Builtins = kept
-	return c
-}()
+// capabilities is Gatekeeper's set: a unit test calling http.send or
+// net.lookup_ip_addr would pass here (reaching the network from a
+// pull-request job) and the template would fail in the cluster.
+var capabilities = engine.Capabilities()
 
 // runUnit runs the Rego unit tests of one folder, compiled in isolation with
 // the shared libraries, as Gatekeeper compiles each template on its own.
@@ -187,6 +180,8 @@ func (r *runner) runUnit(ctx context.Context, u unitDir) ([]Result, *Coverage) {
 		CapturePrintOutput(true).
 		SetParallel(1).
 		SetTimeout(r.unitTimeout)
+	ctx, release := r.guard.watchMemory(ctx)
+	defer release()
 	ch, err := runner.RunTests(ctx, nil)
 	if err != nil {
 		return errResult(regoErr(group, err)), nil
@@ -202,6 +197,11 @@ func (r *runner) runUnit(ctx context.Context, u unitDir) ([]Result, *Coverage) {
 			res.Status = StatusSkip
 		case tr.Error != nil:
 			res.Status, res.Message = StatusFail, "error: "+tr.Error.Error()
+			if errors.Is(context.Cause(ctx), errMemory) {
+				res.Status, res.Message = StatusError, r.guard.explain(ctx, tr.Error).Error()
+			} else if tr.Duration >= r.unitTimeout {
+				res.Status, res.Message = StatusError, fmt.Sprintf("stopped after %s, the per-test timeout (raise it with --case-timeout): %v", r.unitTimeout, tr.Error)
+			}
 		case tr.Fail:
 			res.Status = StatusFail
 			res.Message = "failed"

@@ -33,6 +33,7 @@ type buildOptions struct {
 	test    bool
 	signKey string
 	out     outputOptions
+	eval    evalOptions
 }
 
 func newBuildCmd() *cobra.Command {
@@ -70,6 +71,7 @@ earlier bundle untouched.`,
 	cmd.Flags().BoolVar(&o.test, "test", false, "run `edict test` on the repository first and refuse to write failing bundles")
 	cmd.Flags().StringVar(&o.signKey, "sign-key", "", "private key (cosign or PKCS#8 PEM) to sign bundle.json into bundle.sig")
 	o.out.addFlags(cmd)
+	o.eval.addFlags(cmd)
 	return cmd
 }
 
@@ -101,7 +103,10 @@ func runBuild(cmd *cobra.Command, o buildOptions, args []string) error {
 		return err
 	}
 	if o.test {
-		if err := runPreBuildTests(cmd, targets); err != nil {
+		if err := o.eval.validate(); err != nil {
+			return err
+		}
+		if err := runPreBuildTests(cmd, targets, o.eval); err != nil {
 			return err
 		}
 	}

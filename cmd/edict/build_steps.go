@@ -21,7 +21,7 @@ func loadSigner(cmd *cobra.Command, path string) (signature.Signer, error) {
 // the built-in library when a built-in initiative is built), and refuses the
 // build when anything fails. The report goes to stderr so that stdout stays
 // the build's own output.
-func runPreBuildTests(cmd *cobra.Command, targets []buildTarget) error {
+func runPreBuildTests(cmd *cobra.Command, targets []buildTarget, eval evalOptions) error {
 	roots := map[string]bool{}
 	library := false
 	var order []string
@@ -45,7 +45,9 @@ func runPreBuildTests(cmd *cobra.Command, targets []buildTarget) error {
 		}
 		sources = append(sources, policytest.Source{FS: os.DirFS(r), Paths: []string{"."}, Prefix: prefix})
 	}
-	rep, err := policytest.RunSources(cmd.Context(), sources, policytest.Options{Library: library})
+	opts := policytest.Options{Library: library}
+	eval.apply(&opts)
+	rep, err := policytest.RunSources(cmd.Context(), sources, opts)
 	if err != nil {
 		return withExit(ExitUsage, err)
 	}

@@ -50,9 +50,10 @@ func exitCode(err error) int {
 	if errors.As(err, &pe) {
 		return ExitIO
 	}
-	// cobra reports unknown commands and bad arguments as plain errors.
+	// cobra reports unknown commands, bad arguments and missing required
+	// flags as plain errors.
 	msg := err.Error()
-	if strings.HasPrefix(msg, "unknown command") || strings.Contains(msg, "arg(s)") {
+	if strings.HasPrefix(msg, "unknown command") || strings.Contains(msg, "arg(s)") || strings.HasPrefix(msg, "required flag(s)") {
 		return ExitUsage
 	}
 	return ExitFailure

@@ -47,6 +47,12 @@ func runPull(cmd *cobra.Command, o pullOptions, ref string) error {
 	if err := o.out.validate(); err != nil {
 		return err
 	}
+	if err := o.registry.validate(); err != nil {
+		return err
+	}
+	if err := validateMaxSize(o.maxSize); err != nil {
+		return err
+	}
 	loc, err := bundle.ParseLocation(ref)
 	if err != nil {
 		return err
@@ -59,9 +65,11 @@ func runPull(cmd *cobra.Command, o pullOptions, ref string) error {
 	} else {
 		fmt.Fprintln(cmd.ErrOrStderr(), "warning: no --verify-key: the signature is not checked (file hashes still are)")
 	}
-	f, err := o.registry.remote().Pull(cmd.Context(), loc, o.outDir, v, bundle.Limits{MaxBytes: o.maxSize})
+	ctx, cancel := o.registry.context(cmd)
+	defer cancel()
+	f, err := o.registry.remote().Pull(ctx, loc, o.outDir, v, bundle.Limits{MaxBytes: o.maxSize})
 	if err != nil {
-		return err
+		return o.registry.explain(ctx, err)
 	}
 	w := cmd.OutOrStdout()
 	if o.out.json() {

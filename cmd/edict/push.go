@@ -25,31 +25,17 @@ func init() {
 		var ve *bundle.VerifyError
 		var ie *bundle.InvalidError
 		var ke *bundle.KeyError
+		var we *bundle.WriteError
 		switch {
-		case errors.As(err, &re):
+		case errors.As(err, &re), errors.As(err, &we):
 			return ExitIO, true
-		case errors.As(err, &ve):
+		case errors.As(err, &ve), bundle.IsLimitError(err):
 			return ExitFailure, true
 		case errors.As(err, &ie), errors.As(err, &ke):
 			return ExitUsage, true
 		}
 		return 0, false
 	})
-}
-
-// registryOptions are the flags of every command that talks to a registry.
-type registryOptions struct {
-	plainHTTP bool
-	caFile    string
-}
-
-func (o *registryOptions) addFlags(cmd *cobra.Command) {
-	cmd.Flags().BoolVar(&o.plainHTTP, "plain-http", false, "use HTTP instead of HTTPS (always on for localhost and 127.0.0.1)")
-	cmd.Flags().StringVar(&o.caFile, "ca-file", "", "PEM file with extra CA certificates for the registry's TLS certificate")
-}
-
-func (o *registryOptions) remote() *bundle.Remote {
-	return &bundle.Remote{PlainHTTP: o.plainHTTP, CAFile: o.caFile, UserAgent: "edict/" + edictVersion()}
 }
 
 type pushOptions struct {
@@ -111,6 +97,9 @@ func runPush(cmd *cobra.Command, o pushOptions, bundleDir string, dests []string
 	if err := o.out.validate(); err != nil {
 		return err
 	}
+	if err := o.registry.validate(); err != nil {
+		return err
+	}
 	format, err := bundle.ParseSignatureFormat(o.format)
 	if err != nil {
 		return err
@@ -149,14 +138,16 @@ func runPush(cmd *cobra.Command, o pushOptions, bundleDir string, dests []string
 	prog := newProgress(cmd.ErrOrStderr())
 	opts.Progress = prog.update
 	r := o.registry.remote()
+	ctx, cancel := o.registry.context(cmd)
+	defer cancel()
 
 	var results []*bundle.PushResult
 	for _, loc := range locs {
 		start := time.Now()
-		res, err := r.Push(cmd.Context(), art, loc, opts)
+		res, err := r.Push(ctx, art, loc, opts)
 		prog.done()
 		if err != nil {
-			return err
+			return o.registry.explain(ctx, err)
 		}
 		results = append(results, res)
 		if !o.out.json() {

@@ -55,6 +55,9 @@ func runSign(cmd *cobra.Command, o signOptions, target string) error {
 	if err := o.out.validate(); err != nil {
 		return err
 	}
+	if err := o.registry.validate(); err != nil {
+		return err
+	}
 	format, err := bundle.ParseSignatureFormat(o.format)
 	if err != nil {
 		return err
@@ -80,10 +83,12 @@ func runSign(cmd *cobra.Command, o signOptions, target string) error {
 		return err
 	}
 	prog := newProgress(cmd.ErrOrStderr())
-	res, err := o.registry.remote().Sign(cmd.Context(), loc, sv, format, prog.update)
+	ctx, cancel := o.registry.context(cmd)
+	defer cancel()
+	res, err := o.registry.remote().Sign(ctx, loc, sv, format, prog.update)
 	prog.done()
 	if err != nil {
-		return err
+		return o.registry.explain(ctx, err)
 	}
 	if o.out.json() {
 		return writeJSON(w, res)
@@ -113,7 +118,14 @@ func writeJSON(w io.Writer, v any) error {
 // loadSignerVerifier reads a private key, asking for its password only if
 // the key is encrypted.
 func loadSignerVerifier(cmd *cobra.Command, path string) (signature.SignerVerifier, error) {
-	return bundle.LoadPrivateKey(path, keyPassword(cmd))
+	sv, err := bundle.LoadPrivateKey(path, keyPassword(cmd))
+	if err != nil {
+		return nil, err
+	}
+	for _, w := range bundle.PrivateKeyWarnings(path) {
+		fmt.Fprintln(cmd.ErrOrStderr(), "warning:", w)
+	}
+	return sv, nil
 }
 
 // keyPassword reads a key password from EDICT_KEY_PASSWORD, COSIGN_PASSWORD,

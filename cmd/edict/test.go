@@ -25,6 +25,7 @@ type testOptions struct {
 	cel            bool
 	parallel       int
 	allowEmpty     bool
+	eval           evalOptions
 }
 
 func newTestCmd() *cobra.Command {
@@ -81,6 +82,7 @@ unknown field, template that does not compile); other tests still run.`,
 	f.BoolVar(&o.cel, "cel", true, "evaluate templates that carry CEL with the CEL engine, as Gatekeeper does")
 	f.IntVar(&o.parallel, "parallel", 0, "tests run at once (default: number of CPUs)")
 	f.BoolVar(&o.allowEmpty, "allow-empty", false, "succeed when no test is found (by default that is a failure)")
+	o.eval.addFlags(cmd)
 	return cmd
 }
 
@@ -93,6 +95,9 @@ func runTest(cmd *cobra.Command, o testOptions, args []string) error {
 	if o.coverageMin < 0 || o.coverageMin > 100 {
 		return withExit(ExitUsage, fmt.Errorf("--coverage-min %v: expected a percentage between 0 and 100", o.coverageMin))
 	}
+	if err := o.eval.validate(); err != nil {
+		return err
+	}
 	if len(args) == 0 && !o.library {
 		args = []string{"."}
 	}
@@ -100,13 +105,15 @@ func runTest(cmd *cobra.Command, o testOptions, args []string) error {
 	if err != nil {
 		return withExit(ExitUsage, err)
 	}
-	rep, err := policytest.RunSources(cmd.Context(), sources, policytest.Options{
+	popts := policytest.Options{
 		Run:         o.run,
 		Library:     o.library,
 		CoverageMin: o.coverageMin,
 		DisableCEL:  !o.cel,
 		Parallel:    o.parallel,
-	})
+	}
+	o.eval.apply(&popts)
+	rep, err := policytest.RunSources(cmd.Context(), sources, popts)
 	if err != nil {
 		return withExit(ExitUsage, err)
 	}

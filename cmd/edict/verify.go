@@ -50,6 +50,12 @@ func runVerify(cmd *cobra.Command, o verifyOptions, target string) error {
 	if err := o.out.validate(); err != nil {
 		return err
 	}
+	if err := o.registry.validate(); err != nil {
+		return err
+	}
+	if err := validateMaxSize(o.maxSize); err != nil {
+		return err
+	}
 	v, err := bundle.LoadPublicKey(o.key)
 	if err != nil {
 		return err
@@ -68,11 +74,14 @@ func runVerify(cmd *cobra.Command, o verifyOptions, target string) error {
 				return withExit(ExitUsage, fmt.Errorf("%s is neither a bundle folder (no %s) nor an OCI layout; registry references start with %s", target, bundle.IndexFile, bundle.Scheme))
 			}
 		}
+		ctx, cancel := o.registry.context(cmd)
+		defer cancel()
 		var f *bundle.Fetched
-		f, err = o.registry.remote().Fetch(cmd.Context(), loc, v, bundle.Limits{MaxBytes: o.maxSize})
+		f, err = o.registry.remote().Fetch(ctx, loc, v, bundle.Limits{MaxBytes: o.maxSize})
 		if f != nil {
 			res = &f.VerifyResult
 		}
+		err = o.registry.explain(ctx, err)
 	}
 	if err != nil {
 		return err
