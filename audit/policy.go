@@ -8,7 +8,8 @@ package audit
 import (
 	"context"
 	"fmt"
-	"sort"
+	"maps"
+	"slices"
 	"strings"
 
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
@@ -94,7 +95,7 @@ func Load(ctx context.Context, bundles []*source.Bundle) (*Policy, error) {
 		}
 	}
 	var exp []*unstructured.Unstructured
-	for _, n := range sortedKeys(expansions) {
+	for _, n := range slices.Sorted(maps.Keys(expansions)) {
 		exp = append(exp, expansions[n])
 	}
 	if err := eng.SetExpansion(exp); err != nil {
@@ -112,13 +113,4 @@ func (p *Policy) reference(v engine.Violation) Reference {
 		return r
 	}
 	return Reference{Constraint: v.Constraint, Kind: v.Kind}
-}
-
-func sortedKeys[V any](m map[string]V) []string {
-	keys := make([]string, 0, len(m))
-	for k := range m {
-		keys = append(keys, k)
-	}
-	sort.Strings(keys)
-	return keys
 }

@@ -3,6 +3,8 @@ package audit
 import (
 	"errors"
 	"fmt"
+	"maps"
+	"slices"
 	"sort"
 
 	"github.com/edict-policy/edict/resources"
@@ -232,11 +234,11 @@ func (c *Collector) namespace(n string) *NamespaceSummary {
 func (c *Collector) Report() *Report {
 	s := &c.r.Summary
 	s.ByPolicy = []PolicySummary{}
-	for _, k := range sortedKeys(c.byPolicy) {
+	for _, k := range slices.Sorted(maps.Keys(c.byPolicy)) {
 		s.ByPolicy = append(s.ByPolicy, *c.byPolicy[k])
 	}
 	s.ByNamespace = []NamespaceSummary{}
-	for _, k := range sortedKeys(c.byNamespace) {
+	for _, k := range slices.Sorted(maps.Keys(c.byNamespace)) {
 		s.ByNamespace = append(s.ByNamespace, *c.byNamespace[k])
 	}
 	s.NewNamespaces = len(c.newNS)

@@ -4,6 +4,8 @@ import (
 	"context"
 	"errors"
 	"io/fs"
+	"maps"
+	"slices"
 	"strings"
 	"testing"
 	"testing/fstest"
@@ -163,7 +165,7 @@ spec:
 	}
 	for _, f := range []string{"templates/demolabels.yaml", "constraints/demolabels.demo-labels.yaml", "constraints/demolabels.second-use.yaml", "kustomization.yaml", "templates/kustomization.yaml", "constraints/kustomization.yaml"} {
 		if _, ok := out.FileMap()[f]; !ok {
-			t.Errorf("missing %s; have %v", f, sortedKeys(out.FileMap()))
+			t.Errorf("missing %s; have %v", f, slices.Sorted(maps.Keys(out.FileMap())))
 		}
 	}
 	tmpl := string(out.FileMap()["templates/demolabels.yaml"])

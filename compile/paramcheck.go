@@ -2,6 +2,8 @@ package compile
 
 import (
 	"fmt"
+	"maps"
+	"slices"
 	"strings"
 
 	"github.com/santhosh-tekuri/jsonschema/v6"
@@ -107,7 +109,7 @@ func checkSchemaFormats(d *input.Document, schema map[string]any) error {
 			errs = append(errs, e)
 		}
 		if props, ok := n["properties"].(map[string]any); ok {
-			for _, k := range sortedKeys(props) {
+			for _, k := range slices.Sorted(maps.Keys(props)) {
 				if m, ok := props[k].(map[string]any); ok {
 					walk(m, append(append([]string{}, p...), "properties", k))
 				}

@@ -4,6 +4,8 @@ import (
 	"bytes"
 	"encoding/json"
 	"fmt"
+	"maps"
+	"slices"
 	"sync"
 
 	"github.com/santhosh-tekuri/jsonschema/v6"
@@ -67,7 +69,7 @@ type paramSchema struct {
 func newParamSchema(p *Policy) *paramSchema {
 	ps := &paramSchema{props: map[string]map[string]any{}, compiled: map[string]*jsonschema.Schema{}}
 	all, _ := ParameterSchema(p)["properties"].(map[string]any)
-	ps.names = sortedKeys(all)
+	ps.names = slices.Sorted(maps.Keys(all))
 	c := jsonschema.NewCompiler()
 	c.DefaultDraft(jsonschema.Draft4)
 	registerFormats(c)
@@ -167,7 +169,7 @@ func (ps *paramSchema) validate(d *input.Document, field []string, name string, 
 			return nil
 		}
 		props, _ := n["properties"].(map[string]any)
-		return sortedKeys(props)
+		return slices.Sorted(maps.Keys(props))
 	}
 	if err := input.SchemaErrors(d, field, s.Validate(normalize(value)), known); err != nil {
 		if l, ok := err.(input.ErrorList); ok {

@@ -4,7 +4,9 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"fmt"
+	"maps"
 	"path"
+	"slices"
 	"sort"
 	"strings"
 
@@ -89,7 +91,7 @@ func (b *Builder) render(plan *Plan) (*rendered.Bundle, error) {
 	for _, ci := range plan.Chain {
 		inputs[ci.File] = ci.raw
 	}
-	for _, pname := range sortedKeys(usedPolicies) {
+	for _, pname := range slices.Sorted(maps.Keys(usedPolicies)) {
 		cp, _ := b.cat.Compile(pname)
 		t, ok := b.templates[pname]
 		if !ok {
@@ -119,7 +121,7 @@ func (b *Builder) render(plan *Plan) (*rendered.Bundle, error) {
 	}
 	if needsExpansion {
 		exp := expansionTemplates()
-		for _, n := range sortedKeys(exp) {
+		for _, n := range slices.Sorted(maps.Keys(exp)) {
 			m, err := rendered.NewManifest("templates/expansion."+n+".yaml", exp[n])
 			if err != nil {
 				return nil, err
@@ -158,7 +160,7 @@ func (b *Builder) render(plan *Plan) (*rendered.Bundle, error) {
 		}
 		out.Kustomizations = append(out.Kustomizations, m)
 	}
-	for _, p := range sortedKeys(inputs) {
+	for _, p := range slices.Sorted(maps.Keys(inputs)) {
 		out.Inputs = append(out.Inputs, rendered.Input{Path: p, SHA256: rendered.SHA256(inputs[p])})
 	}
 	out.Sort()

@@ -3,8 +3,8 @@ package compile
 import (
 	"fmt"
 	"io/fs"
+	"maps"
 	"slices"
-	"sort"
 	"strings"
 	"time"
 
@@ -98,7 +98,7 @@ func choosePolicies(chain []*Initiative, cat *Catalog) ([]declaration, input.Err
 	declared := map[string]Origin{}
 	failed := map[string]bool{}
 	for _, in := range chain {
-		for _, ref := range sortedKeys(in.Spec.Policies) {
+		for _, ref := range slices.Sorted(maps.Keys(in.Spec.Policies)) {
 			r := in.Spec.Policies[ref]
 			name := ref
 			if r != nil && r.Policy != "" {
@@ -132,7 +132,7 @@ func choosePolicies(chain []*Initiative, cat *Catalog) ([]declaration, input.Err
 		}
 	}
 	out := make([]declaration, 0, len(policyOf))
-	for _, ref := range sortedKeys(policyOf) {
+	for _, ref := range slices.Sorted(maps.Keys(policyOf)) {
 		p, _ := cat.Policy(policyOf[ref])
 		out = append(out, declaration{ref: ref, policy: p, origin: declared[ref]})
 	}
@@ -160,7 +160,7 @@ func mergeValues(chain []*Initiative, d declaration, ps *paramSchema) (*Resolved
 			prov.set("match."+f, matchField(res.Match, f), p.at("spec", "match", f))
 		}
 	}
-	for _, k := range sortedKeys(res.Parameters) {
+	for _, k := range slices.Sorted(maps.Keys(res.Parameters)) {
 		prov.set("parameters."+k, res.Parameters[k], p.at("spec", "parameters", "properties", k, "default"))
 	}
 	var errs input.ErrorList
@@ -190,7 +190,7 @@ func mergeValues(chain []*Initiative, d declaration, ps *paramSchema) (*Resolved
 		for _, f := range mergeMatch(&res.Match, r.Match) {
 			prov.set("match."+f, matchField(res.Match, f), in.at(FromReference, append(base, "match", f)...))
 		}
-		for _, k := range sortedKeys(r.Parameters) {
+		for _, k := range slices.Sorted(maps.Keys(r.Parameters)) {
 			field := append(append([]string{}, base...), "parameters", k)
 			if _, known := ps.props[k]; !known {
 				e := in.doc.KeyErrorAt(field, fmt.Sprintf("unknown parameter %q of policy %s", k, p.Metadata.Name), input.Suggest(k, ps.names))
@@ -225,7 +225,7 @@ func applyExemptions(chain []*Initiative, byRef map[string]*Resolved, opts Optio
 	if warn == 0 {
 		warn = 30 * 24 * time.Hour
 	}
-	refs := sortedKeys(byRef)
+	refs := slices.Sorted(maps.Keys(byRef))
 	for _, in := range chain {
 		for i, ex := range in.Spec.Exemptions {
 			base := []string{"spec", "exemptions", fmt.Sprint(i)}
@@ -260,15 +260,6 @@ func applyExemptions(chain []*Initiative, byRef map[string]*Resolved, opts Optio
 
 // defaultEffect is the effect of a policy that names none.
 const defaultEffect = "audit"
-
-func sortedKeys[V any](m map[string]V) []string {
-	keys := make([]string, 0, len(m))
-	for k := range m {
-		keys = append(keys, k)
-	}
-	sort.Strings(keys)
-	return keys
-}
 
 func appendUnique(list []string, add ...string) []string {
 	for _, a := range add {

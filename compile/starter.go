@@ -3,6 +3,8 @@ package compile
 import (
 	"encoding/json"
 	"fmt"
+	"maps"
+	"slices"
 	"strings"
 
 	"github.com/edict-policy/edict/input"
@@ -75,7 +77,7 @@ func StarterInitiative(name, from string, cat *Catalog) ([]byte, error) {
 		// give this reference its own effect.
 		fmt.Fprintf(&b, "      # effect: %s\n", r.Effect)
 		props, _ := r.Policy.Spec.Parameters["properties"].(map[string]any)
-		keys := sortedKeys(props)
+		keys := slices.Sorted(maps.Keys(props))
 		if len(keys) == 0 {
 			continue
 		}

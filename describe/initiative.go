@@ -3,6 +3,8 @@ package describe
 import (
 	"fmt"
 	"io"
+	"maps"
+	"slices"
 	"strings"
 	"text/tabwriter"
 
@@ -88,7 +90,7 @@ func Explain(plan *compile.Plan) *Initiative {
 		if ref.EnforcementAction != "" {
 			ref.Constraint = compile.ConstraintName(in.Metadata.Name, r.Ref)
 		}
-		for _, k := range sortedKeys(r.Provenance.Fields) {
+		for _, k := range slices.Sorted(maps.Keys(r.Provenance.Fields)) {
 			name, ok := strings.CutPrefix(k, "match.")
 			if !ok {
 				continue
@@ -102,7 +104,7 @@ func Explain(plan *compile.Plan) *Initiative {
 		if len(r.Exemptions) > 0 && len(r.Provenance.Fields["match.excludedNamespaces"]) == 0 {
 			ref.Match = append(ref.Match, Field{Name: "excludedNamespaces", Value: withExemptions(Value{Value: []any{}}, r)})
 		}
-		for _, k := range sortedKeys(r.Parameters) {
+		for _, k := range slices.Sorted(maps.Keys(r.Parameters)) {
 			ref.Parameters = append(ref.Parameters, Field{Name: k, Value: value(r.Provenance.Fields["parameters."+k])})
 		}
 		for i, ex := range r.Exemptions {

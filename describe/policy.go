@@ -6,7 +6,8 @@ package describe
 import (
 	"encoding/json"
 	"fmt"
-	"sort"
+	"maps"
+	"slices"
 	"strings"
 
 	"sigs.k8s.io/yaml"
@@ -57,7 +58,7 @@ func DescribePolicy(p *compile.Policy) Policy {
 	}
 	props, _ := compile.ParameterSchema(p)["properties"].(map[string]any)
 	defaults := map[string]any{}
-	for _, n := range sortedKeys(props) {
+	for _, n := range slices.Sorted(maps.Keys(props)) {
 		s, _ := props[n].(map[string]any)
 		prm := Parameter{Name: n, Type: typeString(s), Default: s["default"], Description: strings.TrimSpace(fmt.Sprint(orEmpty(s["description"])))}
 		prm.Direction, _ = s[compile.DirectionKey].(string)
@@ -174,7 +175,7 @@ func typeString(s map[string]any) string {
 			}
 		}
 		fields := make([]string, 0, len(props))
-		for _, n := range sortedKeys(props) {
+		for _, n := range slices.Sorted(maps.Keys(props)) {
 			ps, _ := props[n].(map[string]any)
 			f := n
 			if !required[n] {
@@ -197,15 +198,6 @@ func orEmpty(v any) any {
 		return ""
 	}
 	return v
-}
-
-func sortedKeys[V any](m map[string]V) []string {
-	keys := make([]string, 0, len(m))
-	for k := range m {
-		keys = append(keys, k)
-	}
-	sort.Strings(keys)
-	return keys
 }
 
 // JSON is a value as compact JSON, the way edict prints parameter values.

@@ -2,7 +2,9 @@ package diff
 
 import (
 	"fmt"
+	"maps"
 	"regexp"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -108,7 +110,7 @@ func compareExemptions(ref string, old, new []exemption) []Change {
 		keys[k] = true
 	}
 	var out []Change
-	for _, k := range sortedKeys(keys) {
+	for _, k := range slices.Sorted(maps.Keys(keys)) {
 		o, inOld := oldBy[k]
 		n, inNew := newBy[k]
 		field := "exemptions[owner " + firstNonEmpty(n.Owner, o.Owner) + "]"
@@ -238,7 +240,7 @@ func compareTemplates(old, new *rendered.Bundle, newRefs map[string]rendered.Ref
 		users[r.Template] = append(users[r.Template], r.Ref)
 	}
 	var out []Change
-	for _, name := range sortedKeys(nt) {
+	for _, name := range slices.Sorted(maps.Keys(nt)) {
 		o, ok := ot[name]
 		if !ok {
 			continue // a new reference's template; reported with the reference
@@ -310,14 +312,14 @@ func schemaDelta(o, n map[string]any) string {
 	op, _ := o["properties"].(map[string]any)
 	np, _ := n["properties"].(map[string]any)
 	var parts []string
-	for _, k := range sortedKeys(np) {
+	for _, k := range slices.Sorted(maps.Keys(np)) {
 		if _, ok := op[k]; !ok {
 			parts = append(parts, "added "+k)
 		} else if !jsonEqual(stripAnnotations(op[k]), stripAnnotations(np[k])) {
 			parts = append(parts, "changed "+k)
 		}
 	}
-	for _, k := range sortedKeys(op) {
+	for _, k := range slices.Sorted(maps.Keys(op)) {
 		if _, ok := np[k]; !ok {
 			parts = append(parts, "removed "+k)
 		}

@@ -8,8 +8,8 @@ package diff
 import (
 	"encoding/json"
 	"fmt"
+	"maps"
 	"slices"
-	"sort"
 	"strings"
 
 	"github.com/edict-policy/edict/compile"
@@ -131,7 +131,7 @@ func Compare(old, new Side) *Report {
 	for n := range newBy {
 		names[n] = true
 	}
-	for _, n := range sortedKeys(names) {
+	for _, n := range slices.Sorted(maps.Keys(names)) {
 		r.Initiatives = append(r.Initiatives, compareInitiative(n, oldBy[n], newBy[n]))
 	}
 	r.Verdict, r.Bump = VerdictNone, BumpNone
@@ -176,7 +176,7 @@ func compareInitiative(name string, old, new *rendered.Bundle) Initiative {
 	for k := range newRefs {
 		refs[k] = true
 	}
-	for _, ref := range sortedKeys(refs) {
+	for _, ref := range slices.Sorted(maps.Keys(refs)) {
 		o, inOld := oldRefs[ref]
 		n, inNew := newRefs[ref]
 		switch {
@@ -330,7 +330,7 @@ func compareRef(oldOut, newOut *rendered.Bundle, o, n rendered.Reference) []Chan
 	for k := range n.Parameters {
 		keys[k] = true
 	}
-	for _, k := range sortedKeys(keys) {
+	for _, k := range slices.Sorted(maps.Keys(keys)) {
 		ov, okO := o.Parameters[k]
 		nv, okN := n.Parameters[k]
 		if okO && okN && jsonEqual(ov, nv) {
@@ -424,7 +424,7 @@ func compareMatch(ref string, o, n map[string]any) []Change {
 	for k := range n {
 		keys[k] = true
 	}
-	for _, k := range sortedKeys(keys) {
+	for _, k := range slices.Sorted(maps.Keys(keys)) {
 		ov, nv := o[k], n[k]
 		if jsonEqual(ov, nv) {
 			continue
@@ -545,13 +545,4 @@ func orNone(s string) string {
 		return "(none)"
 	}
 	return s
-}
-
-func sortedKeys[V any](m map[string]V) []string {
-	keys := make([]string, 0, len(m))
-	for k := range m {
-		keys = append(keys, k)
-	}
-	sort.Strings(keys)
-	return keys
 }
