@@ -19,22 +19,6 @@ import (
 	"github.com/edict-policy/edict/source"
 )
 
-func init() {
-	register(newAuditCmd)
-	registerClassifier(func(err error) (int, bool) {
-		var nf *source.NotFoundError
-		var ge *source.GitError
-		var re *resources.Error
-		switch {
-		case errors.As(err, &nf), errors.As(err, &re):
-			return ExitUsage, true
-		case errors.As(err, &ge):
-			return ExitIO, true
-		}
-		return 0, false
-	})
-}
-
 type auditOptions struct {
 	baseline string
 	formats  []string

@@ -17,16 +17,6 @@ import (
 	"github.com/edict-policy/edict/rendered"
 )
 
-func init() {
-	register(newBuildCmd)
-	registerClassifier(func(err error) (int, bool) {
-		if input.IsInputError(err) {
-			return ExitUsage, true
-		}
-		return 0, false
-	})
-}
-
 type buildOptions struct {
 	outDir  string
 	root    string

@@ -11,7 +11,6 @@ import (
 
 // Errors of the source package (an unknown POLICY argument, an unreadable
 // git revision) are classified where the audit command registers them.
-func init() { register(newDiffCmd) }
 
 type diffOptions struct {
 	failOn string

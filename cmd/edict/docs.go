@@ -10,8 +10,6 @@ import (
 	"github.com/edict-policy/edict/docs"
 )
 
-func init() { register(newDocsCmd) }
-
 func newDocsCmd() *cobra.Command {
 	var dir string
 	cmd := &cobra.Command{

@@ -1,9 +1,19 @@
 package main
 
 import (
+	"context"
 	"errors"
+	"fmt"
+	"io"
 	"io/fs"
 	"strings"
+
+	"github.com/spf13/cobra"
+
+	"github.com/edict-policy/edict/bundle"
+	"github.com/edict-policy/edict/input"
+	"github.com/edict-policy/edict/resources"
+	"github.com/edict-policy/edict/source"
 )
 
 // Exit codes shared by every command.
@@ -31,36 +41,102 @@ func withExit(code int, err error) error {
 	return &exitError{code: code, err: err}
 }
 
-// exitCode maps an error to the process exit code. Commands that know better
-// wrap their error with withExit; the rest are classified by type here.
-func exitCode(err error) int {
+// usageError is a mistake in how edict was called: an unknown command or
+// flag, a missing or extra argument, a required flag not set.
+type usageError struct{ err error }
+
+func (e *usageError) Error() string { return e.err.Error() }
+func (e *usageError) Unwrap() error { return e.err }
+
+func usageErr(err error) error {
 	if err == nil {
-		return ExitOK
+		return nil
 	}
-	var ee *exitError
-	if errors.As(err, &ee) {
-		return ee.code
-	}
-	for _, classify := range classifiers {
-		if code, ok := classify(err); ok {
-			return code
+	return &usageError{err: err}
+}
+
+// execute runs edict with args. An error cobra returns before a command's
+// own code started (argument counts, required flags, unknown commands) is a
+// usage error by construction, whatever its wording.
+func execute(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.Writer) error {
+	root := newRootCmd()
+	started := false
+	var mark func(*cobra.Command)
+	mark = func(c *cobra.Command) {
+		if run := c.RunE; run != nil {
+			c.RunE = func(cmd *cobra.Command, args []string) error {
+				started = true
+				return run(cmd, args)
+			}
+		}
+		for _, sub := range c.Commands() {
+			mark(sub)
 		}
 	}
-	var pe *fs.PathError
-	if errors.As(err, &pe) {
-		return ExitIO
+	mark(root)
+	root.SetArgs(args)
+	root.SetIn(stdin)
+	root.SetOut(stdout)
+	root.SetErr(stderr)
+	err := root.ExecuteContext(ctx)
+	if err != nil && !started {
+		var ue *usageError
+		if !errors.As(err, &ue) {
+			err = usageErr(err)
+		}
 	}
-	// cobra reports unknown commands, bad arguments and missing required
-	// flags as plain errors.
-	msg := err.Error()
-	if strings.HasPrefix(msg, "unknown command") || strings.Contains(msg, "arg(s)") || strings.HasPrefix(msg, "required flag(s)") {
+	return err
+}
+
+// printError writes err to w with every line prefixed, so a report of
+// several errors reads as edict's in a CI log where lines interleave.
+func printError(w io.Writer, err error) {
+	for line := range strings.SplitSeq(strings.TrimRight(err.Error(), "\n"), "\n") {
+		fmt.Fprintln(w, "edict:", line)
+	}
+}
+
+// exitCode maps an error to the process exit code: the one place that knows
+// which kinds of error are usage, failures, or I/O.
+func exitCode(err error) int {
+	var (
+		ee  *exitError
+		ue  *usageError
+		nf  *source.NotFoundError
+		ge  *source.GitError
+		re  *resources.Error
+		rge *bundle.RegistryError
+		ve  *bundle.VerifyError
+		ie  *bundle.InvalidError
+		ke  *bundle.KeyError
+		we  *bundle.WriteError
+		pe  *fs.PathError
+	)
+	switch {
+	case err == nil:
+		return ExitOK
+	// A command that knows better has said so.
+	case errors.As(err, &ee):
+		return ee.code
+	case errors.As(err, &ue):
 		return ExitUsage
+	// Typed errors of the packages below, most specific first: a source
+	// that is not there or a resource file that does not parse is bad input
+	// even when git or the disk was involved.
+	case errors.As(err, &nf), errors.As(err, &re):
+		return ExitUsage
+	case errors.As(err, &ge):
+		return ExitIO
+	case input.IsInputError(err):
+		return ExitUsage
+	case errors.As(err, &rge), errors.As(err, &we):
+		return ExitIO
+	case errors.As(err, &ve), bundle.IsLimitError(err):
+		return ExitFailure
+	case errors.As(err, &ie), errors.As(err, &ke):
+		return ExitUsage
+	case errors.As(err, &pe):
+		return ExitIO
 	}
 	return ExitFailure
 }
-
-// classifiers let each package's command file teach exitCode about that
-// package's typed errors without editing this file.
-var classifiers []func(error) (int, bool)
-
-func registerClassifier(f func(error) (int, bool)) { classifiers = append(classifiers, f) }

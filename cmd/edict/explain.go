@@ -15,8 +15,6 @@ import (
 	"github.com/edict-policy/edict/source"
 )
 
-func init() { register(newExplainCmd) }
-
 type explainOptions struct {
 	root string
 	out  reportOptions

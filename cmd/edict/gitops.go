@@ -9,8 +9,6 @@ import (
 	"github.com/edict-policy/edict/bundle"
 )
 
-func init() { register(newGitopsCmd) }
-
 func newGitopsCmd() *cobra.Command {
 	var o bundle.GitOpsOptions
 	var key string

@@ -11,8 +11,6 @@ import (
 	"github.com/edict-policy/edict/compile"
 )
 
-func init() { register(newInitCmd) }
-
 func newInitCmd() *cobra.Command {
 	var from, file string
 	var force bool

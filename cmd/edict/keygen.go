@@ -8,8 +8,6 @@ import (
 	"github.com/edict-policy/edict/bundle"
 )
 
-func init() { register(newKeygenCmd) }
-
 func newKeygenCmd() *cobra.Command {
 	var force bool
 	cmd := &cobra.Command{

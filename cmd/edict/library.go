@@ -12,8 +12,6 @@ import (
 	"github.com/edict-policy/edict/describe"
 )
 
-func init() { register(newLibraryCmd) }
-
 func newLibraryCmd() *cobra.Command {
 	cmd := &cobra.Command{
 		Use:   "library",

@@ -50,12 +50,12 @@ func run(stderr io.Writer) int {
 		fmt.Fprintln(stderr, "edict: interrupted")
 		os.Exit(ExitIO)
 	}()
-	err := newRootCmd().ExecuteContext(ctx)
+	err := execute(ctx, os.Args[1:], os.Stdin, os.Stdout, stderr)
 	if err != nil && errors.Is(context.Cause(ctx), errInterrupted) {
 		err = withExit(ExitIO, fmt.Errorf("interrupted: %w", err))
 	}
 	if err != nil {
-		fmt.Fprintln(stderr, "edict:", err)
+		printError(stderr, err)
 		return exitCode(err)
 	}
 	return ExitOK

@@ -9,8 +9,6 @@ import (
 	"github.com/edict-policy/edict/bundle"
 )
 
-func init() { register(newPullCmd) }
-
 type pullOptions struct {
 	outDir    string
 	verifyKey string

@@ -18,26 +18,6 @@ import (
 	"github.com/edict-policy/edict/bundle"
 )
 
-func init() {
-	register(newPushCmd)
-	registerClassifier(func(err error) (int, bool) {
-		var re *bundle.RegistryError
-		var ve *bundle.VerifyError
-		var ie *bundle.InvalidError
-		var ke *bundle.KeyError
-		var we *bundle.WriteError
-		switch {
-		case errors.As(err, &re), errors.As(err, &we):
-			return ExitIO, true
-		case errors.As(err, &ve), bundle.IsLimitError(err):
-			return ExitFailure, true
-		case errors.As(err, &ie), errors.As(err, &ke):
-			return ExitUsage, true
-		}
-		return 0, false
-	})
-}
-
 type pushOptions struct {
 	signKey  string
 	format   string

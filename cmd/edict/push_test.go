@@ -18,18 +18,14 @@ import (
 	"github.com/edict-policy/edict/rendered"
 )
 
-// runEdict runs the CLI in-process and returns stdout, stderr and the exit code.
+// runEdict runs the CLI in-process, as main does, and returns stdout,
+// stderr (with the error printed as main prints it) and the exit code.
 func runEdict(t *testing.T, stdin string, args ...string) (string, string, int) {
 	t.Helper()
-	cmd := newRootCmd()
 	var out, errb bytes.Buffer
-	cmd.SetOut(&out)
-	cmd.SetErr(&errb)
-	cmd.SetIn(strings.NewReader(stdin))
-	cmd.SetArgs(args)
-	err := cmd.Execute()
+	err := execute(t.Context(), args, strings.NewReader(stdin), &out, &errb)
 	if err != nil {
-		errb.WriteString(err.Error())
+		printError(&errb, err)
 	}
 	return out.String(), errb.String(), exitCode(err)
 }

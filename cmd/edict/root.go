@@ -1,18 +1,34 @@
 package main
 
 import (
-	"sort"
-
 	"github.com/spf13/cobra"
 
 	"github.com/edict-policy/edict/version"
 )
 
-// constructors holds every subcommand. Each command lives in its own file and
-// registers itself from init, so adding a command never touches a shared list.
-var constructors []func() *cobra.Command
-
-func register(newCmd func() *cobra.Command) { constructors = append(constructors, newCmd) }
+// commands is every subcommand of edict, in the order `edict --help` lists
+// them. Adding a command means adding it here: the list is the one place
+// that says what the binary can do.
+func commands() []*cobra.Command {
+	return []*cobra.Command{
+		newAuditCmd(),
+		newBuildCmd(),
+		newDiffCmd(),
+		newDocsCmd(),
+		newExplainCmd(),
+		newGitopsCmd(),
+		newInitCmd(),
+		newKeygenCmd(),
+		newLibraryCmd(),
+		newPullCmd(),
+		newPushCmd(),
+		newSchemaCmd(),
+		newSignCmd(),
+		newTestCmd(),
+		newVerifyCmd(),
+		newVersionCmd(),
+	}
+}
 
 func newRootCmd() *cobra.Command {
 	root := &cobra.Command{
@@ -35,12 +51,7 @@ them as signed OCI artifacts that Flux or Argo CD sync into clusters.`,
 	}
 	// --version prints the same line as `edict version`.
 	root.SetVersionTemplate("{{.Version}}\n")
-	root.SetFlagErrorFunc(func(_ *cobra.Command, err error) error { return withExit(ExitUsage, err) })
-	cmds := make([]*cobra.Command, 0, len(constructors))
-	for _, c := range constructors {
-		cmds = append(cmds, c())
-	}
-	sort.Slice(cmds, func(i, j int) bool { return cmds[i].Name() < cmds[j].Name() })
-	root.AddCommand(cmds...)
+	root.SetFlagErrorFunc(func(_ *cobra.Command, err error) error { return usageErr(err) })
+	root.AddCommand(commands()...)
 	return root
 }

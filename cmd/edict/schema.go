@@ -10,8 +10,6 @@ import (
 	"github.com/edict-policy/edict/schemas"
 )
 
-func init() { register(newSchemaCmd) }
-
 func newSchemaCmd() *cobra.Command {
 	return &cobra.Command{
 		Use:   "schema [KIND]",

@@ -16,8 +16,6 @@ import (
 	"github.com/edict-policy/edict/bundle"
 )
 
-func init() { register(newSignCmd) }
-
 type signOptions struct {
 	key      string
 	format   string

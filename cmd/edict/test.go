@@ -12,8 +12,6 @@ import (
 	"github.com/edict-policy/edict/policytest"
 )
 
-func init() { register(newTestCmd) }
-
 type testOptions struct {
 	format         string
 	run            string

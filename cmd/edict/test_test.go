@@ -1,7 +1,6 @@
 package main
 
 import (
-	"bytes"
 	"encoding/json"
 	"encoding/xml"
 	"strings"
@@ -9,20 +8,6 @@ import (
 )
 
 const testdata = "../../policytest/testdata/"
-
-// execEdict runs the CLI in-process and returns stdout, stderr and the exit code.
-func execEdict(args ...string) (string, string, int) {
-	cmd := newRootCmd()
-	var out, errb bytes.Buffer
-	cmd.SetOut(&out)
-	cmd.SetErr(&errb)
-	cmd.SetArgs(args)
-	err := cmd.Execute()
-	if err != nil {
-		errb.WriteString(err.Error())
-	}
-	return out.String(), errb.String(), exitCode(err)
-}
 
 func TestTestCommandExitCodes(t *testing.T) {
 	tests := []struct {
@@ -49,7 +34,7 @@ func TestTestCommandExitCodes(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			out, errOut, code := execEdict(tt.args...)
+			out, errOut, code := runEdict(t, "", tt.args...)
 			if code != tt.code {
 				t.Fatalf("exit %d, want %d\nstdout:\n%s\nstderr:\n%s", code, tt.code, out, errOut)
 			}
@@ -65,7 +50,7 @@ func TestTestCommandExitCodes(t *testing.T) {
 }
 
 func TestTestCommandFormats(t *testing.T) {
-	out, _, code := execEdict("test", "--format", "json", testdata+"failing")
+	out, _, code := runEdict(t, "", "test", "--format", "json", testdata+"failing")
 	var rep struct {
 		Passed, Failed int
 		Results        []struct{ Status, Group, Name string }
@@ -73,7 +58,7 @@ func TestTestCommandFormats(t *testing.T) {
 	if err := json.Unmarshal([]byte(out), &rep); err != nil || code != ExitFailure || rep.Passed != 1 || rep.Failed != 6 || len(rep.Results) != 7 {
 		t.Errorf("json: exit %d, %+v, %v\n%s", code, rep, err, out)
 	}
-	out, _, code = execEdict("test", "--format", "junit", testdata+"failing")
+	out, _, code = runEdict(t, "", "test", "--format", "junit", testdata+"failing")
 	var suites struct {
 		XMLName  xml.Name `xml:"testsuites"`
 		Tests    int      `xml:"tests,attr"`
@@ -82,7 +67,7 @@ func TestTestCommandFormats(t *testing.T) {
 	if err := xml.Unmarshal([]byte(out), &suites); err != nil || code != ExitFailure || suites.Tests != 7 || suites.Failures != 6 {
 		t.Errorf("junit: exit %d, %+v, %v\n%s", code, suites, err, out)
 	}
-	out, _, _ = execEdict("test", "-v", "--coverage-report", "--root", testdata+"repo", testdata+"repo/policies")
+	out, _, _ = runEdict(t, "", "test", "-v", "--coverage-report", "--root", testdata+"repo", testdata+"repo/policies")
 	for _, want := range []string{"ok    ", "uncovered lines 13-15", "62.5% (5/8 lines)"} {
 		if !strings.Contains(out, want) {
 			t.Errorf("verbose text lacks %q:\n%s", want, out)

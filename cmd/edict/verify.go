@@ -10,8 +10,6 @@ import (
 	"github.com/edict-policy/edict/bundle"
 )
 
-func init() { register(newVerifyCmd) }
-
 type verifyOptions struct {
 	key      string
 	maxSize  int64

@@ -12,8 +12,6 @@ import (
 // edictVersion is the version alone, for user agents and bundle metadata.
 func edictVersion() string { return version.Get().Short() }
 
-func init() { register(newVersionCmd) }
-
 func newVersionCmd() *cobra.Command {
 	var out outputOptions
 	cmd := &cobra.Command{
