@@ -18,7 +18,8 @@ type TextOptions struct {
 }
 
 // WriteText writes the human report: failures and errors first, then
-// coverage, then the closing line "N passed, N failed" on its own.
+// coverage, then the closing line "N passed, N failed" on its own (with
+// ", N errors" when a test could not run), ending in a newline.
 func WriteText(w io.Writer, rep *Report, opts TextOptions) error {
 	ew := &errWriter{w: w}
 	for _, res := range rep.Results {
@@ -80,7 +81,7 @@ func WriteText(w io.Writer, rep *Report, opts TextOptions) error {
 	if rep.Skipped > 0 {
 		ew.printf("%d skipped\n", rep.Skipped)
 	}
-	ew.printf("%d passed, %d failed\n", rep.Passed, rep.Failed)
+	ew.printf("%s\n", rep.Summary())
 	return ew.err
 }
 

@@ -88,7 +88,7 @@ func TestSuiteVerdicts(t *testing.T) {
 	}{
 		{dir: "gator", exit: ExitOK, passed: 34, skipped: 2, compiles: 9}, // 5 templates, 4 cases with inventory
 		{dir: "failing", exit: ExitFailure, passed: 1, failed: 6, compiles: 1},
-		{dir: "bad", exit: ExitBadInput, passed: 2, failed: 11, errors: 11, compiles: 2}, // the broken template is tried once
+		{dir: "bad", exit: ExitBadInput, passed: 2, failed: 0, errors: 11, compiles: 2}, // the broken template is tried once
 	}
 	for _, tt := range tests {
 		t.Run(tt.dir, func(t *testing.T) {
@@ -442,7 +442,7 @@ func TestJUnit(t *testing.T) {
 	if err := dec.Decode(&doc); err != nil {
 		t.Fatalf("not well-formed JUnit XML: %v", err)
 	}
-	if doc.Tests != rep.Passed+rep.Failed+rep.Skipped || doc.Failures+doc.Errors != rep.Failed || doc.Errors != rep.Errors || doc.Skipped != rep.Skipped {
+	if doc.Tests != rep.Passed+rep.Failed+rep.Errors+rep.Skipped || doc.Failures != rep.Failed || doc.Errors != rep.Errors || doc.Skipped != rep.Skipped {
 		t.Errorf("testsuites counts tests=%d failures=%d errors=%d skipped=%d disagree with the report %+v", doc.Tests, doc.Failures, doc.Errors, doc.Skipped, rep)
 	}
 	var tests, failures, errors, skipped int
@@ -485,9 +485,13 @@ func TestText(t *testing.T) {
 		t.Fatal(err)
 	}
 	out := buf.String()
+	if !strings.HasSuffix(out, "\n") {
+		t.Errorf("the report does not end with a newline: %q", out[max(0, len(out)-40):])
+	}
 	lines := strings.Split(strings.TrimSuffix(out, "\n"), "\n")
-	if last, want := lines[len(lines)-1], fmt.Sprintf("%d passed, %d failed", rep.Passed, rep.Failed); last != want {
-		t.Errorf("closing line %q, want %q", last, want)
+	// Bad input is counted apart from failing tests.
+	if last, want := lines[len(lines)-1], fmt.Sprintf("%d passed, %d failed, %d errors", rep.Passed, rep.Failed, rep.Errors); last != want || rep.Errors == 0 || rep.Failed == 0 {
+		t.Errorf("closing line %q, want %q (with both failures and errors)", last, want)
 	}
 	if !strings.HasPrefix(out, "FAIL ") && !strings.HasPrefix(out, "ERROR") {
 		t.Errorf("failures do not come first:\n%s", out)

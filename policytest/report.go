@@ -1,6 +1,7 @@
 package policytest
 
 import (
+	"fmt"
 	"sort"
 	"time"
 
@@ -85,8 +86,8 @@ type Report struct {
 	Results  []Result      `json:"results"`
 	Coverage []Coverage    `json:"coverage,omitempty"`
 	Passed   int           `json:"passed"`
-	Failed   int           `json:"failed"` // failures and errors
-	Errors   int           `json:"errors"` // of which bad input
+	Failed   int           `json:"failed"` // tests that ran and failed
+	Errors   int           `json:"errors"` // tests that could not run: bad input
 	Skipped  int           `json:"skipped"`
 	Duration time.Duration `json:"durationNanos"`
 }
@@ -110,8 +111,16 @@ func (r *Report) ExitCode() int {
 	return ExitOK
 }
 
-// OK reports whether every test passed (skipped tests aside).
-func (r *Report) OK() bool { return r.Failed == 0 }
+// Summary is the closing line of a run: "N passed, N failed", and ", N
+// errors" when bad input kept tests from running, so input mistakes are not
+// counted as failing tests.
+func (r *Report) Summary() string {
+	s := fmt.Sprintf("%d passed, %d failed", r.Passed, r.Failed)
+	if r.Errors > 0 {
+		s += fmt.Sprintf(", %d errors", r.Errors)
+	}
+	return s
+}
 
 // finish sorts results into a stable order and counts them.
 func (r *Report) finish() {
@@ -131,7 +140,6 @@ func (r *Report) finish() {
 		case StatusFail:
 			r.Failed++
 		case StatusError:
-			r.Failed++
 			r.Errors++
 		case StatusSkip:
 			r.Skipped++

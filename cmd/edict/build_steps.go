@@ -57,6 +57,6 @@ func runPreBuildTests(cmd *cobra.Command, targets []buildTarget, eval evalOption
 		}
 		return withExit(code, fmt.Errorf("tests failed; no bundle was written"))
 	}
-	fmt.Fprintf(cmd.ErrOrStderr(), "tests: %d passed, %d failed\n", rep.Passed, rep.Failed)
+	fmt.Fprintf(cmd.ErrOrStderr(), "tests: %s\n", rep.Summary())
 	return nil
 }

@@ -133,7 +133,7 @@ func runTest(cmd *cobra.Command, o testOptions, args []string) error {
 	case policytest.ExitFailure:
 		return withExit(ExitFailure, fmt.Errorf("%d of %d test(s) failed", rep.Failed, rep.Passed+rep.Failed))
 	}
-	if rep.Passed+rep.Failed+rep.Skipped == 0 {
+	if rep.Passed+rep.Failed+rep.Errors+rep.Skipped == 0 {
 		// A misspelt kind or a --run that matches nothing must not pass
 		// as a green run.
 		if !o.allowEmpty {

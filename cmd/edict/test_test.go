@@ -15,22 +15,22 @@ func TestTestCommandExitCodes(t *testing.T) {
 		args    []string
 		code    int
 		lastOut string // the closing line of text output
-		stderr  string
+		stderr  string // the whole of stderr
 	}{
 		{"passing suites", []string{"test", testdata + "gator"}, ExitOK, "34 passed, 0 failed", ""},
-		{"failing suites", []string{"test", testdata + "failing"}, ExitFailure, "1 passed, 6 failed", "6 of 7 test(s) failed"},
-		{"bad input", []string{"test", testdata + "bad"}, ExitUsage, "2 passed, 11 failed", "bad input"},
+		{"failing suites", []string{"test", testdata + "failing"}, ExitFailure, "1 passed, 6 failed", "edict: 6 of 7 test(s) failed\n"},
+		{"bad input is not a failure", []string{"test", testdata + "bad"}, ExitUsage, "2 passed, 0 failed, 11 errors", "edict: 11 test(s) could not run because of bad input\n"},
 		{"folder is a root with its lib", []string{"test", testdata + "repo", "--run", "repo/(lib|policies)/"}, ExitOK, "8 passed, 0 failed", ""},
 		{"initiative tests", []string{"test", testdata + "repo/tests/prod_test.yaml", "--root", testdata + "repo"}, ExitOK, "6 passed, 0 failed", ""},
-		{"coverage gate", []string{"test", testdata + "repo/policies", "--root", testdata + "repo", "--coverage-min", "90"}, ExitFailure, "5 passed, 1 failed", ""},
-		{"missing path", []string{"test", testdata + "nope"}, ExitUsage, "0 passed, 1 failed", ""},
-		{"no tests", []string{"test", "testdata/notests"}, ExitFailure, "0 passed, 0 failed", "no tests found (pass --allow-empty"},
-		{"no tests allowed", []string{"test", "--allow-empty", "testdata/notests"}, ExitOK, "0 passed, 0 failed", "no tests found"},
-		{"run matches nothing", []string{"test", "--run", "no-such-case", testdata + "gator"}, ExitFailure, "0 passed, 0 failed", "no tests found"},
-		{"misspelt suite kind", []string{"test", "testdata/misspelt"}, ExitUsage, "0 passed, 1 failed", "bad input"},
-		{"bad format", []string{"test", "--format", "xml", testdata + "gator"}, ExitUsage, "", "--format"},
-		{"bad run expression", []string{"test", "--run", "(", testdata + "gator"}, ExitUsage, "", "--run"},
-		{"bad coverage minimum", []string{"test", "--coverage-min", "101", testdata + "gator"}, ExitUsage, "", "--coverage-min"},
+		{"coverage gate", []string{"test", testdata + "repo/policies", "--root", testdata + "repo", "--coverage-min", "90"}, ExitFailure, "5 passed, 1 failed", "edict: 1 of 6 test(s) failed\n"},
+		{"missing path", []string{"test", testdata + "nope"}, ExitUsage, "0 passed, 0 failed, 1 errors", "edict: 1 test(s) could not run because of bad input\n"},
+		{"no tests", []string{"test", "testdata/notests"}, ExitFailure, "0 passed, 0 failed", "edict: no tests found (pass --allow-empty if that is expected)\n"},
+		{"no tests allowed", []string{"test", "--allow-empty", "testdata/notests"}, ExitOK, "0 passed, 0 failed", "edict: no tests found\n"},
+		{"run matches nothing", []string{"test", "--run", "no-such-case", testdata + "gator"}, ExitFailure, "0 passed, 0 failed", "edict: no tests found (pass --allow-empty if that is expected)\n"},
+		{"misspelt suite kind", []string{"test", "testdata/misspelt"}, ExitUsage, "0 passed, 0 failed, 1 errors", "edict: 1 test(s) could not run because of bad input\n"},
+		{"bad format", []string{"test", "--format", "xml", testdata + "gator"}, ExitUsage, "", "edict: --format \"xml\": expected text, json or junit\n"},
+		{"bad run expression", []string{"test", "--run", "(", testdata + "gator"}, ExitUsage, "", "edict: --run: error parsing regexp: missing closing ): `(`\n"},
+		{"bad coverage minimum", []string{"test", "--coverage-min", "101", testdata + "gator"}, ExitUsage, "", "edict: --coverage-min 101: expected a percentage between 0 and 100\n"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -38,12 +38,21 @@ func TestTestCommandExitCodes(t *testing.T) {
 			if code != tt.code {
 				t.Fatalf("exit %d, want %d\nstdout:\n%s\nstderr:\n%s", code, tt.code, out, errOut)
 			}
-			lines := strings.Split(strings.TrimRight(out, "\n"), "\n")
-			if tt.lastOut != "" && lines[len(lines)-1] != tt.lastOut {
-				t.Errorf("closing line %q, want %q\n%s", lines[len(lines)-1], tt.lastOut, out)
+			if tt.lastOut == "" {
+				if out != "" {
+					t.Errorf("stdout %q, want nothing", out)
+				}
+			} else {
+				if !strings.HasSuffix(out, "\n") {
+					t.Errorf("stdout does not end with a newline: %q", out)
+				}
+				lines := strings.Split(strings.TrimSuffix(out, "\n"), "\n")
+				if lines[len(lines)-1] != tt.lastOut {
+					t.Errorf("closing line %q, want %q\n%s", lines[len(lines)-1], tt.lastOut, out)
+				}
 			}
-			if !strings.Contains(errOut, tt.stderr) {
-				t.Errorf("stderr %q lacks %q", errOut, tt.stderr)
+			if errOut != tt.stderr {
+				t.Errorf("stderr %q, want %q", errOut, tt.stderr)
 			}
 		})
 	}
