@@ -47,6 +47,33 @@ func (b *Builder) Build(ctx context.Context, file string) (*rendered.Bundle, err
 	return b.buildChain(ctx, chain)
 }
 
+// Resolve resolves one initiative file with the builder's catalog, for
+// checks that read the resolved initiative rather than its rendering.
+func (b *Builder) Resolve(file string) (*Plan, error) {
+	chain, err := loadChain(b.repo, file)
+	if err != nil {
+		return nil, err
+	}
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return resolveChain(chain, b.cat, b.opts)
+}
+
+// ResolveBuiltin is Resolve for a built-in initiative.
+func (b *Builder) ResolveBuiltin(name string) (*Plan, error) {
+	in, err := LoadBuiltinInitiative(name)
+	if err != nil {
+		return nil, err
+	}
+	chain, err := builtinChain(in)
+	if err != nil {
+		return nil, err
+	}
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return resolveChain(chain, b.cat, b.opts)
+}
+
 func (b *Builder) buildChain(ctx context.Context, chain []*Initiative) (*rendered.Bundle, error) {
 	b.mu.Lock()
 	defer b.mu.Unlock()

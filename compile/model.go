@@ -96,6 +96,17 @@ type InitiativeSpec struct {
 	Defaults    Defaults              `json:"defaults,omitempty"`
 	Policies    map[string]*Reference `json:"policies,omitempty"`
 	Exemptions  []Exemption           `json:"exemptions,omitempty"`
+	// Acknowledgements accept findings of `edict lint` on purpose.
+	Acknowledgements []Acknowledgement `json:"acknowledgements,omitempty"`
+}
+
+// Acknowledgement accepts the findings of one lint rule that the initiative
+// means: for the references it names (every reference when it names none),
+// with the reason a reviewer reads.
+type Acknowledgement struct {
+	Rule       string   `json:"rule"`
+	References []string `json:"references,omitempty"`
+	Reason     string   `json:"reason"`
 }
 
 // Defaults apply to every reference of an initiative.

@@ -10,6 +10,7 @@ import (
 
 	"github.com/edict-policy/edict/formats"
 	"github.com/edict-policy/edict/input"
+	"github.com/edict-policy/edict/schemas"
 )
 
 // standardFormats are the OpenAPI and Kubernetes formats a structural schema
@@ -22,19 +23,7 @@ var standardFormats = map[string]bool{
 }
 
 // registerFormats teaches a schema compiler edict's typed formats.
-func registerFormats(c *jsonschema.Compiler) {
-	for _, name := range formats.Names() {
-		f, _ := formats.Lookup(name)
-		c.RegisterFormat(&jsonschema.Format{Name: name, Validate: func(v any) error {
-			s, ok := v.(string)
-			if !ok {
-				return nil // the type keyword reports non-strings
-			}
-			return f.Check(s)
-		}})
-	}
-	c.AssertFormat()
-}
+func registerFormats(c *jsonschema.Compiler) { schemas.RegisterFormats(c) }
 
 // closedSchema returns a copy of a parameter schema in which every object
 // that lists its properties allows no others. Kubernetes prunes unknown

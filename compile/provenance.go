@@ -85,6 +85,16 @@ func (in *Initiative) at(kind OriginKind, field ...string) Origin {
 	return Origin{Kind: kind, Initiative: in.Metadata.Name, File: in.File, Line: line, Column: col}
 }
 
+// Locate is the position of a field of the initiative's file, or of its
+// deepest existing ancestor when the field is absent; 0, 0 when the
+// initiative was not read from a file.
+func (in *Initiative) Locate(field ...string) (line, col int) {
+	if in.doc == nil {
+		return 0, 0
+	}
+	return in.doc.Locate(field, false)
+}
+
 // File is the policy's policy.yaml as edict names it in provenance and
 // bundle inputs: built-ins are prefixed builtin:library/.
 func (p *Policy) File() string {

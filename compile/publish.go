@@ -19,12 +19,12 @@ func PublishedSchema(k string) ([]byte, error) {
 	if err != nil {
 		return nil, err
 	}
-	if !strings.EqualFold(k, "initiative") {
-		return raw, nil
-	}
 	var root map[string]any
 	if err := json.Unmarshal(raw, &root); err != nil {
-		return nil, fmt.Errorf("embedded initiative schema: %w", err)
+		return nil, fmt.Errorf("embedded %s schema: %w", k, err)
+	}
+	if !strings.EqualFold(k, "initiative") {
+		return marshalSchema(formatPatterns(root))
 	}
 	cat, err := NewCatalog(nil, ".")
 	if err != nil {
@@ -60,13 +60,50 @@ func PublishedSchema(k string) ([]byte, error) {
 	for _, n := range formats.Names() {
 		f, _ := formats.Lookup(n)
 		fm[n] = map[string]any{"type": "string", "pattern": f.Pattern, "description": f.Description}
+		if f.MaxLength > 0 {
+			fm[n].(map[string]any)["maxLength"] = f.MaxLength
+		}
 	}
 	defs["formats"] = map[string]any{"description": "The typed formats of policy parameters.", "$defs": fm}
+	return marshalSchema(formatPatterns(root))
+}
+
+func marshalSchema(root map[string]any) ([]byte, error) {
 	out, err := json.MarshalIndent(root, "", "  ")
 	if err != nil {
 		return nil, err
 	}
 	return append(out, '\n'), nil
+}
+
+// formatPatterns gives every edict format in the file's own schema (such as
+// the namespace lists' namespace-pattern) its pattern, as editorSchema does
+// for parameters: editors do not know edict's formats, and edict checks the
+// format itself, so the two cannot disagree on what they accept.
+func formatPatterns(n map[string]any) map[string]any {
+	if name, ok := n["format"].(string); ok {
+		if f, ok := formats.Lookup(name); ok {
+			if _, has := n["pattern"]; !has {
+				n["pattern"] = f.Pattern
+			}
+			if _, has := n["maxLength"]; !has && f.MaxLength > 0 {
+				n["maxLength"] = f.MaxLength
+			}
+		}
+	}
+	for _, v := range n {
+		switch v := v.(type) {
+		case map[string]any:
+			formatPatterns(v)
+		case []any:
+			for _, item := range v {
+				if m, ok := item.(map[string]any); ok {
+					formatPatterns(m)
+				}
+			}
+		}
+	}
+	return n
 }
 
 func dig(m map[string]any, keys ...string) map[string]any {
@@ -89,6 +126,9 @@ func editorSchema(s map[string]any) map[string]any {
 		if name, ok := n["format"].(string); ok {
 			if f, ok := formats.Lookup(name); ok {
 				n["pattern"] = f.Pattern
+				if f.MaxLength > 0 {
+					n["maxLength"] = f.MaxLength
+				}
 				if d, _ := n["description"].(string); d == "" {
 					n["description"] = f.Description
 				}

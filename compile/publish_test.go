@@ -2,12 +2,18 @@ package compile
 
 import (
 	"bytes"
+	"encoding/json"
+	"fmt"
 	"os"
+	"regexp"
 	"strings"
 	"testing"
+	"testing/fstest"
 
 	"github.com/santhosh-tekuri/jsonschema/v6"
 	"sigs.k8s.io/yaml"
+
+	"github.com/edict-policy/edict/formats"
 )
 
 // TestPublishedInitiativeSchema: what `edict schema initiative` prints lets an
@@ -60,5 +66,51 @@ func TestPublishedInitiativeSchema(t *testing.T) {
 	other, err := PublishedSchema("policy")
 	if err != nil || !bytes.Contains(other, []byte(`"Policy"`)) {
 		t.Errorf("policy schema: %v", err)
+	}
+}
+
+// TestNamespaceListsAgreeWithTheFormat: the namespace lists of initiatives
+// and policies (match, exemptions) accept exactly what the namespace-pattern
+// format accepts, in edict's own validation and in the pattern `edict schema`
+// publishes for editors. They used to differ: the schema's own pattern took
+// "*-*", "a.b", "-x" and "x-", which the format rejects.
+func TestNamespaceListsAgreeWithTheFormat(t *testing.T) {
+	f, ok := formats.Lookup("namespace-pattern")
+	if !ok {
+		t.Fatal("no namespace-pattern format")
+	}
+	values := []string{"*", "kube-system", "prod-*", "*-system", "*team*", "a", "a1",
+		"**", "***", "*-*", "a.b", "-x", "x-", "*.*", "Kube", "prod_x", "a*b", "", "*-", "-*", strings.Repeat("a", 64)}
+	for _, kind := range []string{"Initiative", "Policy"} {
+		raw, err := PublishedSchema(kind)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var published map[string]any
+		if err := json.Unmarshal(raw, &published); err != nil {
+			t.Fatal(err)
+		}
+		item := dig(published, "$defs", "namespaceList", "items")
+		if item["format"] != "namespace-pattern" || item["pattern"] != f.Pattern || item["maxLength"] != float64(f.MaxLength) {
+			t.Fatalf("%s: published namespace item is %v, want format namespace-pattern with the format's pattern", kind, item)
+		}
+		re := regexp.MustCompile(f.Pattern)
+		for _, v := range values {
+			want := f.Check(v) == nil
+			if got := re.MatchString(v) && len(v) <= f.MaxLength; got != want {
+				t.Errorf("%s: published pattern accepts %q = %v, the format = %v", kind, v, got, want)
+			}
+		}
+	}
+	for _, v := range values {
+		want := f.Check(v) == nil
+		body := fmt.Sprintf("  defaults:\n    match:\n      excludedNamespaces: [%q]\n", v)
+		_, err := LoadInitiative(fstest.MapFS{"i.yaml": {Data: []byte(initiative(body))}}, "i.yaml")
+		if got := err == nil; got != want {
+			t.Errorf("initiative excludedNamespaces [%q]: loads = %v (%v), the format accepts = %v", v, got, err, want)
+		}
+		if err != nil && !strings.Contains(err.Error(), "i.yaml:9:") {
+			t.Errorf("initiative excludedNamespaces [%q]: error without its position: %v", v, err)
+		}
 	}
 }

@@ -25,6 +25,10 @@ type Format struct {
 	// Pattern approximates Check for JSON Schema consumers (editors); Check
 	// is the authority.
 	Pattern string
+	// MaxLength, when set, bounds the value's length alongside Pattern
+	// (published as maxLength), for bounds a regular expression without
+	// lookahead cannot state.
+	MaxLength int
 	// Check returns nil for a valid value, or a *Problem explaining why not.
 	Check func(string) error
 }
@@ -130,8 +134,12 @@ func init() {
 	add(&Format{
 		Name:        "namespace-pattern",
 		Description: "a namespace name or a Gatekeeper wildcard (prefix-*, *-suffix, *contains*)",
-		Pattern:     `^(\*|[a-z0-9]([-a-z0-9]*[a-z0-9])?|\*[-a-z0-9]*[a-z0-9]|[a-z0-9][-a-z0-9]*\*|\*[-a-z0-9]+\*)$`,
-		Check:       checkNamespacePattern,
+		// Exact: a name of at most 63 characters, with a leading * it may
+		// start with '-', with a trailing * end with '-'. Between two *s the
+		// regular expression cannot bound the name, so MaxLength does.
+		Pattern:   `^(\*|[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?|\*[-a-z0-9]{0,62}[a-z0-9]|[a-z0-9][-a-z0-9]{0,62}\*|\*[-a-z0-9]{0,62}[a-z0-9][-a-z0-9]{0,62}\*)$`,
+		MaxLength: 65,
+		Check:     checkNamespacePattern,
 	})
 	add(&Format{
 		Name:        "image-tag",

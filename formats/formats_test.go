@@ -58,13 +58,20 @@ func TestFormats(t *testing.T) {
 }
 
 func FuzzFormats(f *testing.F) {
-	for _, s := range []string{"2GB", "/var/log", "net.core.*", "localhost/x", "contoso.azurecr.io/a:b@sha256:"} {
+	for _, s := range []string{"2GB", "/var/log", "net.core.*", "localhost/x", "contoso.azurecr.io/a:b@sha256:", "*-*", "*a-*", "-a*", "*-a", "a.b"} {
 		f.Add(s)
 	}
+	nsRe := regexp.MustCompile(all["namespace-pattern"].Pattern)
 	f.Fuzz(func(t *testing.T, s string) {
 		for _, n := range Names() {
 			fm, _ := Lookup(n)
 			_ = fm.Check(s) // must not panic
+		}
+		// The namespace pattern is published exactly: editors and edict
+		// must agree on every namespace list entry.
+		ns, _ := Lookup("namespace-pattern")
+		if pub, exact := nsRe.MatchString(s) && len(s) <= ns.MaxLength, ns.Check(s) == nil; pub != exact {
+			t.Errorf("namespace-pattern %q: published pattern accepts = %v, the check = %v", s, pub, exact)
 		}
 	})
 }

@@ -13,6 +13,8 @@ import (
 	"sync"
 
 	"github.com/santhosh-tekuri/jsonschema/v6"
+
+	"github.com/edict-policy/edict/formats"
 )
 
 //go:embed *.schema.json
@@ -47,6 +49,7 @@ func URL(kind string) string {
 
 var compiled = sync.OnceValues(func() (map[string]*jsonschema.Schema, error) {
 	c := jsonschema.NewCompiler()
+	RegisterFormats(c)
 	for _, name := range Kinds() {
 		raw, _ := Get(name)
 		doc, err := jsonschema.UnmarshalJSON(bytes.NewReader(raw))
@@ -67,6 +70,23 @@ var compiled = sync.OnceValues(func() (map[string]*jsonschema.Schema, error) {
 	}
 	return out, nil
 })
+
+// RegisterFormats teaches a schema compiler edict's typed formats and makes
+// it assert them, so a schema's `format: namespace-pattern` is checked with
+// the same exact check as a policy parameter of that format.
+func RegisterFormats(c *jsonschema.Compiler) {
+	for _, name := range formats.Names() {
+		f, _ := formats.Lookup(name)
+		c.RegisterFormat(&jsonschema.Format{Name: name, Validate: func(v any) error {
+			s, ok := v.(string)
+			if !ok {
+				return nil // the type keyword reports non-strings
+			}
+			return f.Check(s)
+		}})
+	}
+	c.AssertFormat()
+}
 
 // Compiled returns the compiled schema of a kind (any letter case). Every
 // schema is compiled once per process, on first use.
