@@ -14,6 +14,7 @@ import (
 	"github.com/edict-policy/edict/bundle"
 	"github.com/edict-policy/edict/compile"
 	"github.com/edict-policy/edict/input"
+	"github.com/edict-policy/edict/lint"
 	"github.com/edict-policy/edict/rendered"
 )
 
@@ -24,6 +25,7 @@ type buildOptions struct {
 	signKey string
 	out     outputOptions
 	eval    evalOptions
+	lint    strictOptions
 }
 
 func newBuildCmd() *cobra.Command {
@@ -40,7 +42,11 @@ PATH is an initiative file, a repository folder (every Initiative in it is built
 or the name of a built-in initiative. Policies are looked up in the built-in
 library and under --root (default: the folder given, or the current folder).
 Output goes to OUT/<initiative>/, written atomically: a failed build leaves any
-earlier bundle untouched.`,
+earlier bundle untouched.
+
+Build runs ` + "`edict lint`" + ` on every initiative and prints its findings as
+warnings; with --strict an open finding fails the build (exit 2) and nothing is
+written. A finding of severity error always fails it.`,
 		Example: `  # Build every initiative of a policy repository into dist/
   edict build examples/contoso
 
@@ -51,7 +57,10 @@ earlier bundle untouched.`,
   edict build pod-security-baseline
 
   # Run the tests first and sign bundle.json (password from EDICT_KEY_PASSWORD)
-  edict build . --test --sign-key cosign.key`,
+  edict build . --test --sign-key cosign.key
+
+  # Refuse to write bundles while any lint finding is open
+  edict build . --strict`,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			return runBuild(cmd, o, args)
 		},
@@ -62,6 +71,7 @@ earlier bundle untouched.`,
 	cmd.Flags().StringVar(&o.signKey, "sign-key", "", "private key (cosign or PKCS#8 PEM) to sign bundle.json into bundle.sig")
 	o.out.addFlags(cmd)
 	o.eval.addFlags(cmd)
+	o.lint.addFlags(cmd)
 	return cmd
 }
 
@@ -79,6 +89,8 @@ type buildResult struct {
 	Constraints int      `json:"constraints"`
 	Signed      bool     `json:"signed"`
 	Warnings    []string `json:"warnings,omitempty"`
+	// Lint holds the lint findings no acknowledgement accepts.
+	Lint []lint.Finding `json:"lint,omitempty"`
 }
 
 func runBuild(cmd *cobra.Command, o buildOptions, args []string) error {
@@ -148,9 +160,13 @@ func runBuild(cmd *cobra.Command, o buildOptions, args []string) error {
 	if err := compile.CheckCollisions(outputs); err != nil {
 		return err
 	}
+	lints, err := lintBuild(cmd, builders, targets, o.lint.strict)
+	if err != nil {
+		return err
+	}
 
 	var results []buildResult
-	for _, out := range outputs {
+	for i, out := range outputs {
 		dir := filepath.Join(o.outDir, out.Name)
 		if err := bundle.Write(dir, out, writeOpts...); err != nil {
 			var ie *bundle.InvalidError
@@ -159,7 +175,7 @@ func runBuild(cmd *cobra.Command, o buildOptions, args []string) error {
 			}
 			return withExit(ExitIO, fmt.Errorf("write %s: %w", dir, err))
 		}
-		res := buildResult{Name: out.Name, Version: out.Version, Dir: dir, Signed: o.signKey != "", Warnings: out.Warnings}
+		res := buildResult{Name: out.Name, Version: out.Version, Dir: dir, Signed: o.signKey != "", Warnings: out.Warnings, Lint: lints[i].Open()}
 		res.Constraints = len(out.Constraints)
 		res.Templates = len(out.Templates) + len(out.Expansions)
 		for _, w := range out.Warnings {

@@ -1,0 +1,107 @@
+package main
+
+import (
+	"fmt"
+	"io"
+	"path/filepath"
+	"strings"
+
+	"github.com/spf13/cobra"
+
+	"github.com/edict-policy/edict/compile"
+	"github.com/edict-policy/edict/lint"
+)
+
+// strictOptions is the --strict flag of the commands that lint.
+type strictOptions struct {
+	strict bool
+}
+
+func (o *strictOptions) addFlags(cmd *cobra.Command) {
+	cmd.Flags().BoolVar(&o.strict, "strict", false, "treat every lint finding that is not acknowledged as an error (exit 2)")
+}
+
+// lintTargets resolves every target with its root's builder and lints it.
+// Findings name files as the user sees them.
+func lintTargets(builders map[string]*compile.Builder, targets []buildTarget) ([]*lint.Report, error) {
+	out := make([]*lint.Report, 0, len(targets))
+	for _, t := range targets {
+		b := builders[t.root]
+		var plan *compile.Plan
+		var err error
+		if name, isBuiltin := strings.CutPrefix(t.file, "builtin:"); isBuiltin {
+			plan, err = b.ResolveBuiltin(name)
+		} else {
+			plan, err = b.Resolve(t.file)
+		}
+		if err != nil {
+			return nil, prefixRoot(t.root, err)
+		}
+		fs, err := lint.Check(plan, lint.Options{})
+		if err != nil {
+			return nil, prefixRoot(t.root, err)
+		}
+		for i := range fs {
+			fs[i].File = underRoot(t.root, fs[i].File)
+			if a := fs[i].Acknowledged; a != nil {
+				a.File = underRoot(t.root, a.File)
+			}
+		}
+		rep := &lint.Report{}
+		rep.Add(fs)
+		out = append(out, rep)
+	}
+	return out, nil
+}
+
+func underRoot(root, file string) string {
+	if root == "" || root == "." || file == "" || strings.HasPrefix(file, "builtin:") {
+		return file
+	}
+	return filepath.Join(root, file)
+}
+
+// lintGate decides whether findings stop the command: errors always, open
+// warnings with --strict.
+func lintGate(rep *lint.Report, strict bool) error {
+	e, w, _ := rep.Count()
+	if e == 0 && (!strict || w == 0) {
+		return nil
+	}
+	why := ""
+	if strict && w > 0 {
+		why = " (--strict)"
+	}
+	return withExit(ExitUsage, fmt.Errorf("%s%s; acknowledge intended findings in the initiative's spec.acknowledgements", strings.TrimPrefix(rep.Summary(), "lint: "), why))
+}
+
+// printRules writes the rule table of `edict lint --list-rules`.
+func printRules(w io.Writer) error {
+	var b strings.Builder
+	for _, r := range lint.Rules() {
+		fmt.Fprintf(&b, "%-36s %-8s %s\n", r.ID, r.Severity, r.Summary)
+	}
+	_, err := io.WriteString(w, b.String())
+	return err
+}
+
+// lintBuild lints the initiatives being built, one report per target, and
+// prints open findings to stderr. It refuses the build (before anything
+// is written) on errors, or on any open finding with --strict.
+func lintBuild(cmd *cobra.Command, builders map[string]*compile.Builder, targets []buildTarget, strict bool) ([]*lint.Report, error) {
+	reports, err := lintTargets(builders, targets)
+	if err != nil {
+		return nil, err
+	}
+	all := &lint.Report{}
+	for _, r := range reports {
+		all.Add(r.Findings)
+	}
+	for _, f := range all.Open() {
+		fmt.Fprintln(cmd.ErrOrStderr(), f.String())
+	}
+	if err := lintGate(all, strict); err != nil {
+		return nil, fmt.Errorf("%w; no bundle was written", err)
+	}
+	return reports, nil
+}
