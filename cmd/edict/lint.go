@@ -11,8 +11,6 @@ import (
 	"github.com/edict-policy/edict/lint"
 )
 
-func init() { register(newLintCmd) }
-
 type lintOptions struct {
 	root             string
 	output           string

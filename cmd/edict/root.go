@@ -20,6 +20,7 @@ func commands() []*cobra.Command {
 		newInitCmd(),
 		newKeygenCmd(),
 		newLibraryCmd(),
+		newLintCmd(),
 		newPullCmd(),
 		newPushCmd(),
 		newSchemaCmd(),
