@@ -16,6 +16,7 @@ import (
 
 	"github.com/opencontainers/go-digest"
 	ocispec "github.com/opencontainers/image-spec/specs-go/v1"
+	"github.com/sigstore/sigstore/pkg/signature"
 	"oras.land/oras-go/v2/content"
 )
 
@@ -87,8 +88,8 @@ func TestSignFolder(t *testing.T) {
 	if _, err := VerifyFolder(dir, v); err == nil || !strings.Contains(err.Error(), "unsigned") {
 		t.Errorf("unsigned folder: %v", err)
 	}
-	if err := SignFolder(dir, sv); err != nil {
-		t.Fatal(err)
+	if added, err := SignFolder(dir, sv); err != nil || !added {
+		t.Fatal(added, err)
 	}
 	res, err := VerifyFolder(dir, v)
 	if err != nil || !res.Signed || res.Files != 5 {
@@ -112,6 +113,50 @@ func TestSignFolder(t *testing.T) {
 	}
 	if _, err := VerifyFolder(dir2, v); err != nil {
 		t.Errorf("Write WithSigner: %v", err)
+	}
+}
+
+// TestSignFolderKeepsOtherKeys: signing with key B keeps key A's signature,
+// signing again with A adds nothing, and either key verifies the folder.
+func TestSignFolderKeepsOtherKeys(t *testing.T) {
+	svA, vA := testKeys(t)
+	svB, vB := testKeys(t)
+	_, vC := testKeys(t)
+	dir := writeFixtureBundle(t)
+	sigPath := filepath.Join(dir, SignatureFile)
+	for _, step := range []struct {
+		name  string
+		key   signature.SignerVerifier
+		added bool
+		lines int
+	}{
+		{"first key", svA, true, 1},
+		{"second key", svB, true, 2},
+		{"first key again", svA, false, 2},
+		{"second key again", svB, false, 2},
+	} {
+		added, err := SignFolder(dir, step.key)
+		if err != nil || added != step.added {
+			t.Fatalf("%s: added %v, %v; want added %v", step.name, added, err, step.added)
+		}
+		raw, err := os.ReadFile(sigPath)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got := len(strings.Split(string(raw), "\n")); got != step.lines {
+			t.Fatalf("%s: %s has %d lines, want %d:\n%s", step.name, SignatureFile, got, step.lines, raw)
+		}
+		if step.lines == 1 && strings.ContainsAny(string(raw), "\n ") {
+			t.Errorf("one signature is not exactly what cosign sign-blob writes: %q", raw)
+		}
+	}
+	for name, v := range map[string]signature.Verifier{"A": vA, "B": vB} {
+		if res, err := VerifyFolder(dir, v); err != nil || !res.Signed {
+			t.Errorf("key %s: %+v %v", name, res, err)
+		}
+	}
+	if _, err := VerifyFolder(dir, vC); !IsVerifyError(err) || !strings.Contains(err.Error(), "none of the 2 signatures") {
+		t.Errorf("third key: %v", err)
 	}
 }
 

@@ -198,39 +198,82 @@ func VerifyFolder(dir string, v signature.Verifier) (*VerifyResult, error) {
 	return res, nil
 }
 
-// VerifyBlob checks a base64 signature (as in bundle.sig) over data.
-func VerifyBlob(v signature.Verifier, data, sigB64 []byte) error {
-	sig, err := base64.StdEncoding.DecodeString(strings.TrimSpace(string(sigB64)))
-	if err != nil {
-		return &VerifyError{Reason: fmt.Sprintf("%s is not base64: %v", SignatureFile, err)}
+// VerifyBlob checks bundle.sig's content against data: one base64
+// signature per line, one line per key (a single line is exactly what cosign
+// sign-blob writes and verify-blob reads). Any line that v verifies is enough.
+func VerifyBlob(v signature.Verifier, data, sigFile []byte) error {
+	lines := signatureLines(sigFile)
+	if len(lines) == 0 {
+		return &VerifyError{Reason: SignatureFile + " is empty"}
 	}
-	if err := v.VerifySignature(bytes.NewReader(sig), bytes.NewReader(data)); err != nil {
-		return &VerifyError{Reason: "wrong key or tampered " + IndexFile + ": " + SignatureFile + " does not verify"}
+	var notBase64 error
+	for _, line := range lines {
+		sig, err := base64.StdEncoding.DecodeString(line)
+		if err != nil {
+			notBase64 = err
+			continue
+		}
+		if v.VerifySignature(bytes.NewReader(sig), bytes.NewReader(data)) == nil {
+			return nil
+		}
 	}
-	return nil
+	if notBase64 != nil && len(lines) == 1 {
+		return &VerifyError{Reason: fmt.Sprintf("%s is not base64: %v", SignatureFile, notBase64)}
+	}
+	if len(lines) > 1 {
+		return &VerifyError{Reason: fmt.Sprintf("wrong key or tampered %s: none of the %d signatures in %s verifies", IndexFile, len(lines), SignatureFile)}
+	}
+	return &VerifyError{Reason: "wrong key or tampered " + IndexFile + ": " + SignatureFile + " does not verify"}
 }
 
-// SignFolder writes bundle.sig for the bundle folder dir after checking its
-// files against bundle.json. The file is replaced atomically.
-func SignFolder(dir string, s signature.Signer) error {
+// signatureLines splits bundle.sig into its signatures.
+func signatureLines(sigFile []byte) []string {
+	var out []string
+	for line := range strings.Lines(string(sigFile)) {
+		if line = strings.TrimSpace(line); line != "" {
+			out = append(out, line)
+		}
+	}
+	return out
+}
+
+// SignFolder adds a signature by s to the bundle.sig of the bundle folder
+// dir, after checking its files against bundle.json. Other keys' signatures
+// stay; a valid signature by the same key is not added twice (added is
+// false). The file is replaced atomically.
+func SignFolder(dir string, s signature.SignerVerifier) (added bool, err error) {
 	fsys := os.DirFS(dir)
 	idx, err := ReadIndex(fsys)
 	if err != nil {
-		return err
+		return false, err
 	}
 	if err := VerifyFiles(fsys, idx); err != nil {
-		return err
+		return false, err
 	}
 	raw, err := fs.ReadFile(fsys, IndexFile)
 	if err != nil {
-		return err
+		return false, err
+	}
+	existing, err := readRegular(fsys, SignatureFile, maxSignatureFileBytes)
+	if err != nil && !errors.Is(err, fs.ErrNotExist) {
+		return false, fmt.Errorf("read %s: %w", filepath.Join(dir, SignatureFile), err)
+	}
+	lines := signatureLines(existing)
+	if len(lines) > 0 && VerifyBlob(s, raw, existing) == nil {
+		return false, nil
 	}
 	sig, err := SignBlob(s, raw)
 	if err != nil {
-		return err
+		return false, err
 	}
-	return writeFileAtomic(filepath.Join(dir, SignatureFile), sig)
+	// Signatures that no longer decode are someone else's to fix; they are
+	// kept rather than silently dropped.
+	lines = append(lines, string(sig))
+	return true, writeFileAtomic(filepath.Join(dir, SignatureFile), []byte(strings.Join(lines, "\n")))
 }
+
+// maxSignatureFileBytes bounds bundle.sig: thousands of signatures.
+const maxSignatureFileBytes = 1 << 20
 
 // writeFileAtomic replaces name with data via a synced temp file and rename.
 func writeFileAtomic(name string, data []byte) error {

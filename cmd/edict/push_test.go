@@ -85,6 +85,70 @@ func TestKeygenAndPasswords(t *testing.T) {
 	}
 }
 
+// TestKeygenEmptyPassword: an empty password is refused unless
+// --no-password asks for it, and nothing is written when refused.
+func TestKeygenEmptyPassword(t *testing.T) {
+	tests := []struct {
+		name   string
+		env    map[string]string // unset when absent
+		stdin  string
+		args   []string
+		code   int
+		stderr string
+	}{
+		{"empty variable", map[string]string{"EDICT_KEY_PASSWORD": ""}, "", nil, ExitUsage, "empty password"},
+		{"empty stdin", nil, "", nil, ExitUsage, "empty password"},
+		{"only a newline on stdin", nil, "\n", nil, ExitUsage, "--no-password"},
+		{"--no-password", nil, "", []string{"--no-password"}, ExitOK, "has no password"},
+		{"--no-password with a password", map[string]string{"COSIGN_PASSWORD": "x"}, "", []string{"--no-password"}, ExitUsage, "COSIGN_PASSWORD holds a password"},
+		{"a password", map[string]string{"EDICT_KEY_PASSWORD": "s3cret"}, "", nil, ExitOK, ""},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			for _, env := range []string{"EDICT_KEY_PASSWORD", "COSIGN_PASSWORD"} {
+				t.Setenv(env, "")
+				if v, ok := tt.env[env]; ok {
+					t.Setenv(env, v)
+				} else {
+					os.Unsetenv(env)
+				}
+			}
+			prefix := filepath.Join(t.TempDir(), "k")
+			_, stderr, code := runEdict(t, tt.stdin, append([]string{"keygen", prefix}, tt.args...)...)
+			if code != tt.code || !strings.Contains(stderr, tt.stderr) {
+				t.Fatalf("exit %d, stderr %q; want exit %d and %q", code, stderr, tt.code, tt.stderr)
+			}
+			_, err := os.Stat(prefix + ".key")
+			if written := err == nil; written != (tt.code == ExitOK) {
+				t.Errorf("key written: %v, exit %d", written, code)
+			}
+		})
+	}
+}
+
+func TestSignKeepsOtherKeys(t *testing.T) {
+	dir := t.TempDir()
+	t.Setenv("EDICT_KEY_PASSWORD", "pw")
+	a, b := filepath.Join(dir, "a"), filepath.Join(dir, "b")
+	for _, p := range []string{a, b} {
+		if _, stderr, code := runEdict(t, "", "keygen", p); code != 0 {
+			t.Fatalf("keygen: %d %s", code, stderr)
+		}
+	}
+	bun := testBundle(t)
+	for _, step := range []struct{ key, want string }{{a, "signed "}, {b, "signed "}, {a, "already signed "}} {
+		out, stderr, code := runEdict(t, "", "sign", bun, "--key", step.key+".key")
+		if code != 0 || !strings.HasPrefix(out, step.want) {
+			t.Fatalf("sign with %s: exit %d, %q %q; want %q", filepath.Base(step.key), code, out, stderr, step.want)
+		}
+	}
+	for _, p := range []string{a, b} {
+		if _, stderr, code := runEdict(t, "", "verify", bun, "--key", p+".pub"); code != 0 {
+			t.Errorf("verify with %s after both signed: exit %d %s", filepath.Base(p), code, stderr)
+		}
+	}
+}
+
 func TestPushVerifyPullCommands(t *testing.T) {
 	srv := httptest.NewServer(registry.New(registry.WithReferrersSupport(true), registry.Logger(log.New(io.Discard, "", 0))))
 	defer srv.Close()

@@ -34,7 +34,8 @@ bundle.sig, a signature over bundle.json that cosign verify-blob accepts. Since
 bundle.json records the sha256 of every file, the signature covers the bundle.
 
 A valid signature by the same key is not duplicated; other keys' signatures are
-kept. The key password comes from EDICT_KEY_PASSWORD, COSIGN_PASSWORD or stdin.`,
+kept (in bundle.sig, one line per key; cosign verify-blob reads a single line).
+The key password comes from EDICT_KEY_PASSWORD, COSIGN_PASSWORD or stdin.`,
 		Example: `  edict sign oci://ghcr.io/contoso/policies:2.3.0 --key cosign.key
   edict sign oci://ghcr.io/contoso/policies@sha256:... --key cosign.key --signature-format both
   edict sign dist/contoso-prod --key cosign.key`,
@@ -66,12 +67,17 @@ func runSign(cmd *cobra.Command, o signOptions, target string) error {
 	}
 	w := cmd.OutOrStdout()
 	if isBundleFolder(target) {
-		if err := bundle.SignFolder(target, sv); err != nil {
+		added, err := bundle.SignFolder(target, sv)
+		if err != nil {
 			return err
 		}
 		sig := filepath.Join(target, bundle.SignatureFile)
 		if o.out.json() {
-			return writeJSON(w, map[string]string{"bundle": target, "signature": sig})
+			return writeJSON(w, map[string]any{"bundle": target, "signature": sig, "existing": !added})
+		}
+		if !added {
+			fmt.Fprintf(w, "already signed %s by this key (%s)\n", target, sig)
+			return nil
 		}
 		fmt.Fprintf(w, "signed %s -> %s\n", target, sig)
 		return nil
