@@ -26,6 +26,41 @@ type PushOptions struct {
 	Format SignatureFormat
 	// Progress receives one line per step, for a terminal display.
 	Progress func(string)
+	// Force moves tags that already point at other content. Without it such
+	// a push is refused (a TagMovedError), except for FloatingTag.
+	Force bool
+}
+
+// FloatingTag is the one tag a push moves without Force: it exists to
+// follow the last push, where every other tag names a release.
+const FloatingTag = "latest"
+
+// MovedTag is a tag that pointed at other content before a push.
+type MovedTag struct {
+	Tag         string `json:"tag"`
+	From        string `json:"from"`                  // the digest it pointed at
+	FromVersion string `json:"fromVersion,omitempty"` // that artifact's version annotation
+}
+
+// TagMovedError refuses a push that would move released tags to different
+// content: clusters and verifications pinned to the tag would silently get
+// something else.
+type TagMovedError struct {
+	Destination string
+	Digest      string
+	Tags        []MovedTag
+}
+
+func (e *TagMovedError) Error() string {
+	var parts []string
+	for _, m := range e.Tags {
+		p := fmt.Sprintf("%s:%s already points at %s", e.Destination, m.Tag, m.From)
+		if m.FromVersion != "" {
+			p += " (version " + m.FromVersion + ")"
+		}
+		parts = append(parts, p)
+	}
+	return fmt.Sprintf("refusing to move a released tag to %s: %s; bump spec.version and push a new tag, or pass --force to move it", e.Digest, strings.Join(parts, "; "))
 }
 
 // PushResult describes what a push left at the destination.
@@ -39,6 +74,10 @@ type PushResult struct {
 	// already had everything.
 	Uploaded      int   `json:"uploaded"`
 	UploadedBytes int64 `json:"uploadedBytes"`
+	// Moved lists tags that pointed at other content before this push.
+	Moved []MovedTag `json:"moved,omitempty"`
+	// Warnings are problems that did not stop the push.
+	Warnings []string `json:"warnings,omitempty"`
 }
 
 // SignatureRef locates a signature of an artifact.
@@ -75,6 +114,13 @@ func (r *Remote) Push(ctx context.Context, art *Artifact, loc *Location, opts Pu
 		Digest:      desc.Digest.String(),
 		Tags:        append([]string{}, loc.Tags...),
 	}
+	current, moved, err := r.tagStates(ctx, t, loc.Tags, desc)
+	if err != nil {
+		return nil, registryError(loc, "push", err)
+	}
+	if err := checkMoves(loc, desc, art.Index.Version, moved, opts.Force, res); err != nil {
+		return nil, err
+	}
 	var st pushStats
 	blobs := []blob{art.Config, art.Layer}
 	if opts.Signer == nil {
@@ -89,10 +135,6 @@ func (r *Remote) Push(ctx context.Context, art *Artifact, loc *Location, opts Pu
 	}
 	// Signed: the content by digest, then the signatures, then the tags. A
 	// push stopped before the last step leaves the tags where they were.
-	current, err := r.tagsAt(ctx, t, loc.Tags, desc)
-	if err != nil {
-		return nil, registryError(loc, "push", err)
-	}
 	if !current {
 		err = r.withRetry(ctx, func() error {
 			return publish(ctx, t, blobs, art.Manifest, nil, &st, progress)
@@ -118,15 +160,18 @@ func (r *Remote) Push(ctx context.Context, art *Artifact, loc *Location, opts Pu
 	return res, nil
 }
 
-// tagsAt reports whether every tag already points at desc (an unchanged
-// push), retrying transient failures.
-func (r *Remote) tagsAt(ctx context.Context, t oras.ReadOnlyTarget, tags []string, desc ocispec.Descriptor) (bool, error) {
+// tagStates reports whether every tag already points at desc (an unchanged
+// push) and which tags point at other content, with that content's version,
+// retrying transient failures.
+func (r *Remote) tagStates(ctx context.Context, t oras.ReadOnlyTarget, tags []string, desc ocispec.Descriptor) (bool, []MovedTag, error) {
 	if len(tags) == 0 {
-		return false, nil
+		return false, nil, nil
 	}
 	all := true
+	var moved []MovedTag
 	err := r.withRetry(ctx, func() error {
-		all = true
+		all, moved = true, nil
+		b := r.newBudget()
 		for _, tag := range tags {
 			cur, err := t.Resolve(ctx, tag)
 			switch {
@@ -136,11 +181,48 @@ func (r *Remote) tagsAt(ctx context.Context, t oras.ReadOnlyTarget, tags []strin
 				return err
 			case cur.Digest != desc.Digest:
 				all = false
+				m := MovedTag{Tag: tag, From: cur.Digest.String()}
+				if cur.MediaType == ocispec.MediaTypeImageManifest || cur.MediaType == "" {
+					raw, err := b.fetch(ctx, t, cur, "manifest", maxMetadataBytes)
+					if err != nil {
+						return err
+					}
+					var man struct {
+						Annotations map[string]string `json:"annotations"`
+					}
+					// Another tool's content may be anything; its version is
+					// only shown, so an unreadable one is left out.
+					if json.Unmarshal(raw, &man) == nil {
+						m.FromVersion = man.Annotations[ocispec.AnnotationVersion]
+					}
+				}
+				moved = append(moved, m)
 			}
 		}
 		return nil
 	})
-	return all, err
+	return all, moved, err
+}
+
+// checkMoves refuses to move released tags without force, and warns when the
+// content under a tag changed while the bundle's version stayed the same.
+func checkMoves(loc *Location, desc ocispec.Descriptor, version string, moved []MovedTag, force bool, res *PushResult) error {
+	var refused []MovedTag
+	for _, m := range moved {
+		if !force && m.Tag != FloatingTag {
+			refused = append(refused, m)
+		}
+	}
+	if len(refused) > 0 {
+		return &TagMovedError{Destination: loc.Name(), Digest: desc.Digest.String(), Tags: refused}
+	}
+	res.Moved = moved
+	for _, m := range moved {
+		if version != "" && m.FromVersion == version {
+			res.Warnings = append(res.Warnings, fmt.Sprintf("%s:%s held version %s with other content (%s): the bundle changed but spec.version did not; bump it so the releases can be told apart", loc.Name(), m.Tag, version, m.From))
+		}
+	}
+	return nil
 }
 
 // SignResult describes the signatures a sign operation left.

@@ -10,6 +10,7 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
 	ocispec "github.com/opencontainers/image-spec/specs-go/v1"
 	"oras.land/oras-go/v2/content"
@@ -356,3 +357,129 @@ func TestParseLocation(t *testing.T) {
 }
 
 var _ = content.FetchAll
+
+// variantArtifact is the fixture with other content and the given version.
+func variantArtifact(t testing.TB, version string) *Artifact {
+	t.Helper()
+	b := fixtureOutput()
+	b.Version = version
+	b.Constraints[0].Data = append(append([]byte{}, b.Constraints[0].Data...), "# changed\n"...)
+	dir := filepath.Join(t.TempDir(), "contoso-prod")
+	if err := Write(dir, b); err != nil {
+		t.Fatal(err)
+	}
+	art, err := NewArtifact(os.DirFS(dir), ArtifactOptions{Created: time.Date(2026, 11, 1, 12, 0, 0, 0, time.UTC)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return art
+}
+
+// TestPushRefusesToMoveReleasedTags: a tag that names other content is not
+// moved without Force (latest aside), nothing is written when refused, and a
+// changed bundle that kept its version is warned about.
+func TestPushRefusesToMoveReleasedTags(t *testing.T) {
+	reg := newTestRegistry(t, true)
+	r := testRemote()
+	ctx := ctxT(t)
+	ref := func(tags string) *Location { return mustLocation(t, "oci://"+reg.host()+"/policies/contoso:"+tags) }
+	_, err := r.Push(ctx, fixtureArtifact(t), ref("2.3.0,latest"), PushOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	version := fixtureOutput().Version
+	tests := []struct {
+		name     string
+		art      *Artifact
+		tags     string
+		force    bool
+		refused  []string // tags named in the refusal
+		moved    []string
+		warnings int
+	}{
+		{"same content again", fixtureArtifact(t), "2.3.0,latest", false, nil, nil, 0},
+		{"changed content, same version tag", variantArtifact(t, version), "2.3.0", false, []string{"2.3.0"}, nil, 0},
+		{"changed content, release and latest", variantArtifact(t, version), "2.3.0,latest", false, []string{"2.3.0"}, nil, 0},
+		{"latest floats, version not bumped", variantArtifact(t, version), "latest", false, nil, []string{"latest"}, 1},
+		{"new version under a new tag", variantArtifact(t, "2.4.0"), "2.4.0", false, nil, nil, 0},
+		{"forced, version not bumped", variantArtifact(t, version), "2.3.0", true, nil, []string{"2.3.0"}, 1},
+		{"forced, version bumped", variantArtifact(t, "2.4.1"), "2.3.0", true, nil, []string{"2.3.0"}, 0},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			loc := ref(tt.tags)
+			before := map[string]string{}
+			for _, tag := range loc.Tags {
+				if f, err := r.Fetch(ctx, ref(tag), nil, DefaultLimits); err == nil {
+					before[tag] = f.Digest
+				}
+			}
+			reg.reset()
+			res, err := r.Push(ctx, tt.art, loc, PushOptions{Force: tt.force})
+			reqs := reg.reset()
+			if tt.refused != nil {
+				var tm *TagMovedError
+				if !errors.As(err, &tm) {
+					t.Fatalf("push moved a released tag: %+v, %v", res, err)
+				}
+				var got []string
+				for _, m := range tm.Tags {
+					got = append(got, m.Tag)
+					if m.From != before[m.Tag] || m.FromVersion != version {
+						t.Errorf("refusal names %+v, the tag held %s (version %s)", m, before[m.Tag], version)
+					}
+				}
+				if strings.Join(got, ",") != strings.Join(tt.refused, ",") || !strings.Contains(err.Error(), "--force") {
+					t.Errorf("refused %v, want %v: %v", got, tt.refused, err)
+				}
+				if n := countWrites(reqs); n != 0 {
+					t.Errorf("a refused push wrote %d times: %v", n, reqs)
+				}
+				for tag, d := range before {
+					if f, err := r.Fetch(ctx, ref(tag), nil, DefaultLimits); err != nil || f.Digest != d {
+						t.Errorf("tag %s moved from %s although refused: %v", tag, d, err)
+					}
+				}
+				return
+			}
+			if err != nil {
+				t.Fatal(err)
+			}
+			var moved []string
+			for _, m := range res.Moved {
+				moved = append(moved, m.Tag)
+			}
+			if strings.Join(moved, ",") != strings.Join(tt.moved, ",") || len(res.Warnings) != tt.warnings {
+				t.Errorf("moved %v with warnings %q; want %v and %d warnings", moved, res.Warnings, tt.moved, tt.warnings)
+			}
+			for _, w := range res.Warnings {
+				if !strings.Contains(w, "spec.version did not") {
+					t.Errorf("warning %q does not say what to fix", w)
+				}
+			}
+			for _, tag := range loc.Tags {
+				if f, err := r.Fetch(ctx, ref(tag), nil, DefaultLimits); err != nil || f.Digest != res.Digest {
+					t.Errorf("tag %s is not at the pushed digest: %v", tag, err)
+				}
+			}
+		})
+	}
+
+}
+
+// TestPushLayoutRefusesToMoveTag: OCI layout folders keep the same rule.
+func TestPushLayoutRefusesToMoveTag(t *testing.T) {
+	dir := tempLayout(t)
+	r := testRemote()
+	ctx := ctxT(t)
+	if _, err := r.Push(ctx, fixtureArtifact(t), mustLocation(t, dir+":v1"), PushOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	var tm *TagMovedError
+	if _, err := r.Push(ctx, variantArtifact(t, "9.9.9"), mustLocation(t, dir+":v1"), PushOptions{}); !errors.As(err, &tm) {
+		t.Fatalf("layout tag moved: %v", err)
+	}
+	if _, err := r.Push(ctx, variantArtifact(t, "9.9.9"), mustLocation(t, dir+":v1"), PushOptions{Force: true}); err != nil {
+		t.Fatalf("forced: %v", err)
+	}
+}

@@ -110,6 +110,7 @@ func exitCode(err error) int {
 		ie  *bundle.InvalidError
 		ke  *bundle.KeyError
 		we  *bundle.WriteError
+		tm  *bundle.TagMovedError
 		pe  *fs.PathError
 	)
 	switch {
@@ -133,7 +134,7 @@ func exitCode(err error) int {
 		return ExitIO
 	case errors.As(err, &ve), bundle.IsLimitError(err):
 		return ExitFailure
-	case errors.As(err, &ie), errors.As(err, &ke):
+	case errors.As(err, &ie), errors.As(err, &ke), errors.As(err, &tm):
 		return ExitUsage
 	case errors.As(err, &pe):
 		return ExitIO

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"bytes"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -24,6 +25,7 @@ type pushOptions struct {
 	source   string
 	revision string
 	created  string
+	force    bool
 	registry registryOptions
 	out      outputOptions
 }
@@ -40,7 +42,10 @@ Flux and Argo CD both sync - and publishes it to each DEST.
 DEST is a registry reference oci://host/repository[:tag[,tag...]] or the path of an
 OCI image layout folder[:tag], the default (BUNDLE.oci) that needs no server. The tag
 defaults to the bundle version. The same bundle always gives the same digest, and
-a destination that already holds it receives nothing new.
+a destination that already holds it receives nothing new. A tag that already
+names other content is a release and is not moved (latest aside, which exists to
+follow the last push): bump spec.version and push the new tag, or pass --force.
+A bundle whose content changed while its version stayed the same is warned about.
 
 With --sign-key the digest is signed the way cosign does (the password comes from
 EDICT_KEY_PASSWORD, COSIGN_PASSWORD or stdin): the legacy signature at tag
@@ -68,6 +73,7 @@ else the Unix epoch - never the clock, so rebuilding gives the same digest.`,
 	cmd.Flags().StringVar(&o.source, "source", "", "org.opencontainers.image.source annotation (the policy repository URL)")
 	cmd.Flags().StringVar(&o.revision, "revision", "", "org.opencontainers.image.revision annotation (e.g. main@sha1:<commit>)")
 	cmd.Flags().StringVar(&o.created, "created", "", "creation time: RFC 3339, Unix seconds, or git (the last commit's time)")
+	cmd.Flags().BoolVar(&o.force, "force", false, "move tags that already point at other content (a released tag is otherwise never moved)")
 	o.registry.addFlags(cmd)
 	o.out.addFlags(cmd)
 	return cmd
@@ -88,6 +94,9 @@ func runPush(cmd *cobra.Command, o pushOptions, bundleDir string, dests []string
 	if err != nil {
 		return err
 	}
+	if info, err := os.Stat(bundleDir); err != nil || !info.IsDir() {
+		return withExit(ExitUsage, fmt.Errorf("bundle %s: no such folder (push a folder edict build wrote, such as dist/<initiative>)", bundleDir))
+	}
 	art, err := bundle.NewArtifact(os.DirFS(bundleDir), bundle.ArtifactOptions{Source: o.source, Revision: o.revision, Created: created})
 	if err != nil {
 		var pe *os.PathError
@@ -107,7 +116,7 @@ func runPush(cmd *cobra.Command, o pushOptions, bundleDir string, dests []string
 		}
 		locs = append(locs, loc.WithDefaultTag(defaultTag(art.Index.Version)))
 	}
-	var opts bundle.PushOptions
+	opts := bundle.PushOptions{Force: o.force}
 	if o.signKey != "" {
 		sv, err := loadSignerVerifier(cmd, o.signKey)
 		if err != nil {
@@ -130,6 +139,9 @@ func runPush(cmd *cobra.Command, o pushOptions, bundleDir string, dests []string
 			return o.registry.explain(ctx, err)
 		}
 		results = append(results, res)
+		for _, w := range res.Warnings {
+			fmt.Fprintln(cmd.ErrOrStderr(), "warning:", w)
+		}
 		if !o.out.json() {
 			printPush(cmd.OutOrStdout(), loc, res, time.Since(start))
 		}
@@ -149,6 +161,9 @@ func printPush(w io.Writer, loc *bundle.Location, res *bundle.PushResult, took t
 	fmt.Fprintf(w, "pushed %s\n", loc)
 	fmt.Fprintf(w, "  digest     %s\n", res.Digest)
 	fmt.Fprintf(w, "  reference  %s\n", res.Reference)
+	for _, m := range res.Moved {
+		fmt.Fprintf(w, "  moved      %s from %s\n", m.Tag, m.From)
+	}
 	if res.Uploaded == 0 {
 		fmt.Fprintf(w, "  unchanged  nothing uploaded (%s)\n", took.Round(time.Millisecond))
 	} else {
@@ -179,9 +194,16 @@ func createdTime(cmd *cobra.Command, flag string) (time.Time, error) {
 		return bundle.CreatedFromEnv(time.Time{})
 	case flag == "git":
 		c := exec.CommandContext(cmd.Context(), "git", "log", "-1", "--format=%ct")
+		var stderr bytes.Buffer
+		c.Stderr = &stderr
 		out, err := c.Output()
 		if err != nil {
-			return time.Time{}, withExit(ExitUsage, fmt.Errorf("--created git: cannot read the last commit time: %w", err))
+			// git's own words say why: not a repository, no commits yet, not installed.
+			reason := strings.TrimSpace(stderr.String())
+			if reason == "" {
+				reason = err.Error()
+			}
+			return time.Time{}, withExit(ExitUsage, fmt.Errorf("--created git: cannot read the last commit time: %s", reason))
 		}
 		secs, err := strconv.ParseInt(strings.TrimSpace(string(out)), 10, 64)
 		if err != nil {

@@ -32,12 +32,17 @@ func runEdict(t *testing.T, stdin string, args ...string) (string, string, int) 
 
 func testBundle(t *testing.T) string {
 	t.Helper()
+	return writeTestBundle(t, "")
+}
+
+func writeTestBundle(t *testing.T, extra string) string {
+	t.Helper()
 	dir := filepath.Join(t.TempDir(), "demo")
 	m := func(p, data string) *rendered.Manifest { return &rendered.Manifest{Path: p, Data: []byte(data)} }
 	out := &rendered.Bundle{
 		Name: "demo", Version: "1.0.0",
 		Templates:   []*rendered.Template{{Manifest: m("templates/t.yaml", "apiVersion: templates.gatekeeper.sh/v1\nkind: ConstraintTemplate\nmetadata:\n  name: t\n")}},
-		Constraints: []*rendered.Constraint{{Manifest: m("constraints/c.yaml", "apiVersion: constraints.gatekeeper.sh/v1beta1\nkind: T\nmetadata:\n  name: demo-c\n")}},
+		Constraints: []*rendered.Constraint{{Manifest: m("constraints/c.yaml", "apiVersion: constraints.gatekeeper.sh/v1beta1\nkind: T\nmetadata:\n  name: demo-c\n"+extra)}},
 		Kustomizations: []*rendered.Manifest{
 			m("kustomization.yaml", "resources:\n- templates\n- constraints\n"),
 			m("templates/kustomization.yaml", "resources:\n- t.yaml\n"),
@@ -217,6 +222,53 @@ func TestPushVerifyPullCommands(t *testing.T) {
 	var again bundle.PushResult
 	if code != 0 || json.Unmarshal([]byte(out), &again) != nil || again.Digest != res.Digest || again.Uploaded != 0 {
 		t.Errorf("second push: exit %d %s", code, out)
+	}
+
+	// Changed content under the same version: the released tag is not moved.
+	changed := testBundleWith(t, "# changed\n")
+	moves := []struct {
+		name           string
+		args           []string
+		code           int
+		stdout, stderr string
+		notInOutput    string
+	}{
+		{"released tag refused", []string{"push", changed, ref + ":1.0.0"}, ExitUsage, "",
+			"edict: refusing to move a released tag to sha256:", "pushed"},
+		{"latest moves, version not bumped", []string{"push", changed, ref + ":latest"}, ExitOK, "moved      latest from " + res.Digest,
+			"warning: " + host + "/policies/demo:latest held version 1.0.0 with other content", ""},
+		{"forced", []string{"push", changed, ref + ":1.0.0", "--force"}, ExitOK, "moved      1.0.0 from " + res.Digest,
+			"the bundle changed but spec.version did not", ""},
+		{"missing folder", []string{"push", filepath.Join(dir, "nope"), ref + ":2"}, ExitUsage, "", "no such folder", "stat ."},
+	}
+	for _, tt := range moves {
+		t.Run(tt.name, func(t *testing.T) {
+			out, stderr, code := runEdict(t, "", tt.args...)
+			if code != tt.code || !strings.Contains(out, tt.stdout) || !strings.Contains(stderr, tt.stderr) ||
+				(tt.notInOutput != "" && strings.Contains(out+stderr, tt.notInOutput)) {
+				t.Errorf("exit %d (want %d)\nstdout: %s\nstderr: %s\nwant %q on stdout, %q on stderr, no %q", code, tt.code, out, stderr, tt.stdout, tt.stderr, tt.notInOutput)
+			}
+		})
+	}
+	if out, stderr, code := runEdict(t, "", "verify", ref+":1.0.0@"+res.Digest, "--key", pub); code != ExitFailure || strings.Contains(stderr, "pull") || !strings.Contains(stderr, "edict: verification failed") {
+		t.Errorf("verify of a moved tag: exit %d\n%s%s", code, out, stderr)
+	}
+}
+
+// testBundleWith is testBundle with extra text in its constraint, so its
+// content differs while its version does not.
+func testBundleWith(t *testing.T, extra string) string {
+	t.Helper()
+	return writeTestBundle(t, extra)
+}
+
+// TestCreatedGitReason: --created git outside a repository says git's reason.
+func TestCreatedGitReason(t *testing.T) {
+	b := testBundle(t)
+	t.Chdir(t.TempDir())
+	_, stderr, code := runEdict(t, "", "push", b, "--created", "git")
+	if code != ExitUsage || !strings.Contains(stderr, "not a git repository") {
+		t.Errorf("exit %d, stderr %q; want git's reason", code, stderr)
 	}
 }
 
