@@ -122,6 +122,7 @@ func choosePolicies(chain []*Initiative, cat *Catalog) ([]declaration, input.Err
 				if e.Hint == "" {
 					e.Hint = "see `edict library list` for built-in policies"
 				}
+				e.Code = input.CodeUnknownPolicy
 				errs = append(errs, e)
 				failed[ref] = true
 				continue

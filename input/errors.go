@@ -19,7 +19,14 @@ type Error struct {
 	Field  string `json:"field,omitempty"`  // dotted field path, e.g. spec.policies.x.parameters
 	Msg    string `json:"msg"`              // what is wrong and what was expected
 	Hint   string `json:"hint,omitempty"`   // a suggested fix, when one is near
+	// Code names the kind of problem where a caller adds advice of its own
+	// (CodeUnknownPolicy); empty for most errors.
+	Code string `json:"code,omitempty"`
 }
+
+// CodeUnknownPolicy marks a reference to a policy that is neither built in
+// nor under the repository root.
+const CodeUnknownPolicy = "unknown-policy"
 
 func (e *Error) Error() string {
 	var b strings.Builder

@@ -208,21 +208,18 @@ func isLayout(fsys fs.FS) bool {
 	return err == nil && !info.IsDir()
 }
 
-// FileRoot chooses the repository root of an initiative file and the file's
-// slash path inside it.
+// FileRoot chooses the repository root of an initiative file (root, or the
+// nearest folder above the file holding policies/, initiatives/ or .git) and
+// the file's slash path inside it.
 func FileRoot(file, root string) (string, string, error) {
 	absFile, err := filepath.Abs(file)
 	if err != nil {
 		return "", "", err
 	}
 	if root == "" {
-		cwd, err := os.Getwd()
-		if err != nil {
+		// The repository the file is in, wherever edict runs from.
+		if root, _, err = input.FindRoot(absFile); err != nil {
 			return "", "", err
-		}
-		root = cwd
-		if rel, err := filepath.Rel(cwd, absFile); err != nil || !filepath.IsLocal(rel) {
-			root = filepath.Dir(absFile)
 		}
 	}
 	absRoot, err := filepath.Abs(root)

@@ -81,7 +81,7 @@ format without an --output goes to standard output.`,
 	f.StringVar(&o.failOn, "fail-on", "deny", "results that fail the run: deny, warn (deny or warn), any, none")
 	f.BoolVar(&o.failNew, "fail-on-new", false, "with --baseline, only new results fail the run")
 	f.StringVar(&o.key, "key", "", "public key OCI artifacts and signed bundle folders must be signed with")
-	f.StringVar(&o.root, "root", "", "repository root for initiative files and kustomize (default: the current folder)")
+	f.StringVar(&o.root, "root", "", "repository root for initiative files (default: the nearest folder above the file holding policies/, initiatives/ or .git) and kustomize (default: the current folder)")
 	f.IntVarP(&o.workers, "jobs", "j", 0, "parallel reviews (default: the number of CPUs)")
 	o.registry.addFlags(cmd)
 	return cmd

@@ -40,7 +40,9 @@ and proves the result with Gatekeeper's engine and kustomize.
 
 PATH is an initiative file, a repository folder (every Initiative in it is built)
 or the name of a built-in initiative. Policies are looked up in the built-in
-library and under --root (default: the folder given, or the current folder).
+library and under --root: by default a folder PATH itself, and for a file the
+nearest folder above it that holds policies/, initiatives/ or .git (else the
+file's own folder), wherever edict runs from.
 Output goes to OUT/<initiative>/, written atomically: a failed build leaves any
 earlier bundle untouched.
 
@@ -50,7 +52,7 @@ written. A finding of severity error always fails it.`,
 		Example: `  # Build every initiative of a policy repository into dist/
   edict build examples/contoso
 
-  # Build one initiative file, policies looked up under the current folder
+  # Build one initiative file, policies looked up in the repository it is in
   edict build initiatives/prod.yaml -o out
 
   # Build a built-in initiative as it is
@@ -66,7 +68,7 @@ written. A finding of severity error always fails it.`,
 		},
 	}
 	cmd.Flags().StringVarP(&o.outDir, "out-dir", "o", "dist", "folder that receives one bundle folder per initiative")
-	cmd.Flags().StringVar(&o.root, "root", "", "repository root searched for policies (default: PATH if a folder, else .)")
+	cmd.Flags().StringVar(&o.root, "root", "", "repository root searched for policies (default: PATH if a folder, else the nearest folder above the file holding policies/, initiatives/ or .git)")
 	cmd.Flags().BoolVar(&o.test, "test", false, "run `edict test` on the repository first and refuse to write failing bundles")
 	cmd.Flags().StringVar(&o.signKey, "sign-key", "", "private key (cosign or PKCS#8 PEM) to sign bundle.json into bundle.sig")
 	o.out.addFlags(cmd)
@@ -77,8 +79,9 @@ written. A finding of severity error always fails it.`,
 
 // buildTarget is one initiative to build: a file inside a repository root.
 type buildTarget struct {
-	root string // folder on disk; "" for a built-in initiative built alone
-	file string // slash path relative to root; "builtin:<name>" for built-ins
+	root    string // folder on disk; "" for a built-in initiative built alone
+	file    string // slash path relative to root; "builtin:<name>" for built-ins
+	guessed bool   // root was found from the file's location, not given
 }
 
 type buildResult struct {
@@ -148,6 +151,9 @@ func runBuild(cmd *cobra.Command, o buildOptions, args []string) error {
 			out, err = b.Build(cmd.Context(), t.file)
 		}
 		if err != nil {
+			if t.guessed {
+				adviseRoot(t.root, err)
+			}
 			return prefixRoot(t.root, err)
 		}
 		if prev, dup := seen[out.Name]; dup {
@@ -199,6 +205,34 @@ func runBuild(cmd *cobra.Command, o buildOptions, args []string) error {
 	return nil
 }
 
+// adviseRoot tells the user which root an unknown policy was looked up
+// under when edict chose it, and how to choose another.
+func adviseRoot(root string, err error) {
+	input.Each(err, func(e *input.Error) {
+		if e.Code != input.CodeUnknownPolicy {
+			return
+		}
+		advice := fmt.Sprintf("policies were looked up under %s, found from the file's location; pass --root to name the repository", displayPath(root))
+		if e.Hint != "" {
+			advice = e.Hint + "; " + advice
+		}
+		e.Hint = advice
+	})
+}
+
+// displayPath shows p relative to the current folder when it is inside it.
+func displayPath(p string) string {
+	if cwd, err := os.Getwd(); err == nil {
+		if rel, err := filepath.Rel(cwd, p); err == nil && filepath.IsLocal(rel) {
+			return rel
+		}
+		if filepath.Clean(p) == filepath.Clean(cwd) {
+			return "."
+		}
+	}
+	return p
+}
+
 // prefixRoot makes positioned errors name files as the user sees them.
 func prefixRoot(root string, err error) error {
 	if root == "." || root == "" {
@@ -238,15 +272,21 @@ func findTargets(args []string, root string) ([]buildTarget, error) {
 				targets = append(targets, buildTarget{root: r, file: rel})
 			}
 		case statErr == nil:
-			r := root
+			r, guessed := root, false
 			if r == "" {
-				r = "."
+				// The repository is the one the file is in, wherever edict
+				// runs from: never a walk of the current folder.
+				found, _, err := input.FindRoot(arg)
+				if err != nil {
+					return nil, withExit(ExitIO, err)
+				}
+				r, guessed = displayPath(found), true
 			}
 			rel, err := relSlash(r, arg)
 			if err != nil {
 				return nil, err
 			}
-			targets = append(targets, buildTarget{root: r, file: rel})
+			targets = append(targets, buildTarget{root: r, file: rel, guessed: guessed})
 		default:
 			if isBuiltinInitiative(arg) {
 				// A built-in uses built-in policies only, unless --root names

@@ -90,7 +90,7 @@ when a change tightens.`,
 		},
 	}
 	cmd.Flags().StringVar(&o.failOn, "fail-on", "none", "exit 1 when the change is: tightening, or none to always exit 0")
-	cmd.Flags().StringVar(&o.root, "root", "", "repository root in which initiative files find their policies (default: the current folder when it holds them)")
+	cmd.Flags().StringVar(&o.root, "root", "", "repository root in which initiative files find their policies (default: the nearest folder above the file holding policies/, initiatives/ or .git)")
 	o.out.addFlags(cmd)
 	return cmd
 }

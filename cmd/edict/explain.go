@@ -34,7 +34,7 @@ the value that replaced them, so a child's defaults.effect re-enabling a
 parent's disabled reference is visible. Disabled references are listed too.
 
 INITIATIVE is an initiative file (policies looked up under --root, default the
-current folder), a repository folder (every initiative in it) or the name of a
+nearest folder above it holding policies/, initiatives/ or .git), a repository folder (every initiative in it) or the name of a
 built-in initiative. REFERENCE limits the output to those references.`,
 		Example: `  # Where does every value of my initiative come from?
   edict explain initiatives/contoso-prod.yaml
@@ -61,7 +61,7 @@ built-in initiative. REFERENCE limits the output to those references.`,
 			return writeExplanations(cmd.OutOrStdout(), docs, o.out.format)
 		},
 	}
-	cmd.Flags().StringVar(&o.root, "root", "", "repository root in which an initiative file finds its policies (default: the current folder when it holds the file)")
+	cmd.Flags().StringVar(&o.root, "root", "", "repository root in which an initiative file finds its policies (default: the nearest folder above the file holding policies/, initiatives/ or .git)")
 	o.out.addFlags(cmd)
 	return cmd
 }
