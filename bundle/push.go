@@ -124,6 +124,9 @@ func (r *Remote) Push(ctx context.Context, art *Artifact, loc *Location, opts Pu
 	var st pushStats
 	blobs := []blob{art.Config, art.Layer}
 	if opts.Signer == nil {
+		if current {
+			return res, nil // every tag already names this content
+		}
 		err = r.withRetry(ctx, func() error {
 			return publish(ctx, t, blobs, art.Manifest, loc.Tags, &st, progress)
 		})

@@ -277,7 +277,7 @@ func TestVerifyFailures(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	moved, err := r.Push(ctx, other, mustLocation(t, base+":v1"), PushOptions{})
+	moved, err := r.Push(ctx, other, mustLocation(t, base+":v1"), PushOptions{Force: true})
 	if err != nil {
 		t.Fatal(err)
 	}
