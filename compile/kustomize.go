@@ -25,7 +25,7 @@ func checkWithKustomize(out *rendered.Bundle) error {
 		}
 	}
 	want := len(out.Templates) + len(out.Expansions) + len(out.Constraints)
-	k := krusty.MakeKustomizer(krusty.MakeDefaultOptions())
+	k := krusty.MakeKustomizer(kustomizeOptions())
 	res, err := k.Run(mem, "/bundle")
 	if err != nil {
 		return fmt.Errorf("kustomize rejected the rendered bundle %s: %w", out.Name, err)
@@ -49,4 +49,13 @@ func checkWithKustomize(out *rendered.Bundle) error {
 		return fmt.Errorf("kustomize emits a constraint of bundle %s before its templates", out.Name)
 	}
 	return nil
+}
+
+// kustomizeOptions are kustomize's defaults with the reorder flag left
+// unset, as kubectl leaves it: the bundle's own sortOptions then decide the
+// order, and kustomize does not log a warning that the flag was overridden.
+func kustomizeOptions() *krusty.Options {
+	o := krusty.MakeDefaultOptions()
+	o.Reorder = krusty.ReorderOptionUnspecified
+	return o
 }

@@ -1,18 +1,12 @@
 package compile
 
-import "github.com/edict-policy/edict/input"
+import (
+	"github.com/edict-policy/edict/input"
+	"github.com/edict-policy/edict/rendered"
+)
 
 // APIVersion is the apiVersion of every edict file.
 const APIVersion = "edict.dev/v1alpha1"
-
-// Effects an initiative may give a reference, and the Gatekeeper
-// enforcementAction each becomes. disabled renders no constraint.
-var enforcementActions = map[string]string{
-	"deny":     "deny",
-	"warn":     "warn",
-	"audit":    "dryrun",
-	"disabled": "",
-}
 
 // Metadata is the part of metadata edict reads.
 type Metadata struct {
@@ -58,15 +52,15 @@ type Policy struct {
 
 // PolicySpec is the spec of a Policy.
 type PolicySpec struct {
-	Version        string         `json:"version"`
-	Title          string         `json:"title"`
-	Description    string         `json:"description,omitempty"`
-	Controls       []string       `json:"controls,omitempty"`
-	ConstraintKind string         `json:"constraintKind"`
-	Match          *Match         `json:"match,omitempty"`
-	Effect         string         `json:"effect,omitempty"`
-	Exclusions     []string       `json:"exclusions,omitempty"`
-	Parameters     map[string]any `json:"parameters,omitempty"`
+	Version        string          `json:"version"`
+	Title          string          `json:"title"`
+	Description    string          `json:"description,omitempty"`
+	Controls       []string        `json:"controls,omitempty"`
+	ConstraintKind string          `json:"constraintKind"`
+	Match          *Match          `json:"match,omitempty"`
+	Effect         rendered.Effect `json:"effect,omitempty"`
+	Exclusions     []string        `json:"exclusions,omitempty"`
+	Parameters     map[string]any  `json:"parameters,omitempty"`
 }
 
 // TemplateName is the ConstraintTemplate name Gatekeeper requires: the
@@ -111,9 +105,9 @@ type Acknowledgement struct {
 
 // Defaults apply to every reference of an initiative.
 type Defaults struct {
-	Effect     string      `json:"effect,omitempty"`
-	Match      *Match      `json:"match,omitempty"`
-	Exclusions *Exclusions `json:"exclusions,omitempty"`
+	Effect     rendered.Effect `json:"effect,omitempty"`
+	Match      *Match          `json:"match,omitempty"`
+	Exclusions *Exclusions     `json:"exclusions,omitempty"`
 }
 
 // Exclusions are cross-policy exclusions, honoured by every policy that
@@ -125,10 +119,10 @@ type Exclusions struct {
 
 // Reference is one use of a policy in an initiative, keyed by reference id.
 type Reference struct {
-	Policy     string         `json:"policy,omitempty"`
-	Effect     string         `json:"effect,omitempty"`
-	Match      *Match         `json:"match,omitempty"`
-	Parameters map[string]any `json:"parameters,omitempty"`
+	Policy     string          `json:"policy,omitempty"`
+	Effect     rendered.Effect `json:"effect,omitempty"`
+	Match      *Match          `json:"match,omitempty"`
+	Parameters map[string]any  `json:"parameters,omitempty"`
 }
 
 // Exemption is a time-boxed, owned exception for some references in some namespaces.
@@ -138,14 +132,6 @@ type Exemption struct {
 	Reason     string   `json:"reason"`
 	Owner      string   `json:"owner"`
 	Expires    string   `json:"expires"`
-}
-
-// EffectOrDefault is e, or the effect of a policy that names none.
-func EffectOrDefault(e string) string {
-	if e == "" {
-		return defaultEffect
-	}
-	return e
 }
 
 // DirectionKey is the parameter schema annotation saying which way a list

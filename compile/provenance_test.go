@@ -156,7 +156,7 @@ func TestProvenanceBuiltin(t *testing.T) {
 	}
 	for _, r := range plan.Refs {
 		s, ok := r.Provenance.Effective("effect")
-		if !ok || s.Value != r.Effect {
+		if !ok || s.Value != string(r.Effect) {
 			t.Errorf("%s: effective effect setting %+v, resolved %s", r.Ref, s, r.Effect)
 		}
 		if s.Origin.Kind != FromEdict && s.Origin.Line == 0 {

@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/edict-policy/edict/input"
+	"github.com/edict-policy/edict/rendered"
 )
 
 // Options tune a build.
@@ -39,7 +40,7 @@ type Plan struct {
 type Resolved struct {
 	Ref        string
 	Policy     *Policy
-	Effect     string
+	Effect     rendered.Effect
 	Match      Match
 	Parameters map[string]any
 	Exemptions []Exemption
@@ -48,7 +49,7 @@ type Resolved struct {
 }
 
 // EnforcementAction is the Gatekeeper enforcementAction, or "" when disabled.
-func (r *Resolved) EnforcementAction() string { return enforcementActions[r.Effect] }
+func (r *Resolved) EnforcementAction() string { return r.Effect.EnforcementAction() }
 
 // Resolve turns an initiative file into a Plan.
 func Resolve(repo fs.FS, file string, cat *Catalog, opts Options) (*Plan, error) {
@@ -150,10 +151,10 @@ func mergeValues(chain []*Initiative, d declaration, ps *paramSchema) (*Resolved
 	prov := &res.Provenance
 	prov.Declared = d.origin
 	if res.Effect == "" {
-		res.Effect = defaultEffect
-		prov.set("effect", res.Effect, Origin{Kind: FromEdict})
+		res.Effect = rendered.DefaultEffect
+		prov.set("effect", string(res.Effect), Origin{Kind: FromEdict})
 	} else {
-		prov.set("effect", res.Effect, p.at("spec", "effect"))
+		prov.set("effect", string(res.Effect), p.at("spec", "effect"))
 	}
 	if p.Spec.Match != nil {
 		res.Match = *p.Spec.Match
@@ -169,7 +170,7 @@ func mergeValues(chain []*Initiative, d declaration, ps *paramSchema) (*Resolved
 		df := in.Spec.Defaults
 		if df.Effect != "" {
 			res.Effect = df.Effect
-			prov.set("effect", df.Effect, in.at(FromDefaults, "spec", "defaults", "effect"))
+			prov.set("effect", string(df.Effect), in.at(FromDefaults, "spec", "defaults", "effect"))
 		}
 		for _, f := range mergeMatch(&res.Match, df.Match) {
 			prov.set("match."+f, matchField(res.Match, f), in.at(FromDefaults, "spec", "defaults", "match", f))
@@ -186,7 +187,7 @@ func mergeValues(chain []*Initiative, d declaration, ps *paramSchema) (*Resolved
 		base := []string{"spec", "policies", d.ref}
 		if r.Effect != "" {
 			res.Effect = r.Effect
-			prov.set("effect", r.Effect, in.at(FromReference, append(base, "effect")...))
+			prov.set("effect", string(r.Effect), in.at(FromReference, append(base, "effect")...))
 		}
 		for _, f := range mergeMatch(&res.Match, r.Match) {
 			prov.set("match."+f, matchField(res.Match, f), in.at(FromReference, append(base, "match", f)...))
@@ -258,9 +259,6 @@ func applyExemptions(chain []*Initiative, byRef map[string]*Resolved, opts Optio
 	}
 	return warnings, errs
 }
-
-// defaultEffect is the effect of a policy that names none.
-const defaultEffect = "audit"
 
 func appendUnique(list []string, add ...string) []string {
 	for _, a := range add {

@@ -13,6 +13,7 @@ import (
 	"sigs.k8s.io/yaml"
 
 	"github.com/edict-policy/edict/compile"
+	"github.com/edict-policy/edict/rendered"
 )
 
 // Parameter describes one parameter of a policy.
@@ -27,19 +28,19 @@ type Parameter struct {
 
 // Policy is what edict says about a policy.
 type Policy struct {
-	Name           string      `json:"name"`
-	Version        string      `json:"version"`
-	Title          string      `json:"title"`
-	Description    string      `json:"description,omitempty"`
-	Controls       []string    `json:"controls,omitempty"`
-	ConstraintKind string      `json:"constraintKind"`
-	Template       string      `json:"template"`
-	Matches        string      `json:"matches,omitempty"`
-	Effect         string      `json:"effect"`
-	Exclusions     []string    `json:"exclusions,omitempty"`
-	Parameters     []Parameter `json:"parameters,omitempty"`
-	Source         string      `json:"source,omitempty"`
-	Example        string      `json:"example"`
+	Name           string          `json:"name"`
+	Version        string          `json:"version"`
+	Title          string          `json:"title"`
+	Description    string          `json:"description,omitempty"`
+	Controls       []string        `json:"controls,omitempty"`
+	ConstraintKind string          `json:"constraintKind"`
+	Template       string          `json:"template"`
+	Matches        string          `json:"matches,omitempty"`
+	Effect         rendered.Effect `json:"effect"`
+	Exclusions     []string        `json:"exclusions,omitempty"`
+	Parameters     []Parameter     `json:"parameters,omitempty"`
+	Source         string          `json:"source,omitempty"`
+	Example        string          `json:"example"`
 }
 
 // DescribePolicy describes a policy from its policy.yaml.
@@ -47,7 +48,7 @@ func DescribePolicy(p *compile.Policy) Policy {
 	d := Policy{
 		Name: p.Metadata.Name, Version: p.Spec.Version, Title: p.Spec.Title,
 		Description: strings.TrimSpace(p.Spec.Description), Controls: p.Spec.Controls,
-		ConstraintKind: p.Spec.ConstraintKind, Template: p.TemplateName(), Effect: compile.EffectOrDefault(p.Spec.Effect),
+		ConstraintKind: p.Spec.ConstraintKind, Template: p.TemplateName(), Effect: p.Spec.Effect.OrDefault(),
 		Exclusions: p.Spec.Exclusions,
 	}
 	if m := p.Spec.Match; m != nil && len(m.Kinds) > 0 {

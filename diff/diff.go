@@ -221,7 +221,7 @@ func refsOf(o *rendered.Bundle) map[string]rendered.Reference {
 	return m
 }
 
-func effectOf(newRefs, oldRefs map[string]rendered.Reference, ref string) string {
+func effectOf(newRefs, oldRefs map[string]rendered.Reference, ref string) rendered.Effect {
 	if r, ok := newRefs[ref]; ok {
 		return r.Effect
 	}
@@ -235,14 +235,14 @@ func effectOf(newRefs, oldRefs map[string]rendered.Reference, ref string) string
 // deny what was admitted is major; one that may only add audit or warn
 // findings is minor; everything else is a patch. A change whose direction
 // edict cannot tell counts as possibly tightening.
-func bumpFor(d Direction, effect string) Bump {
+func bumpFor(d Direction, effect rendered.Effect) Bump {
 	if d == Loosening {
 		return BumpPatch
 	}
 	switch effect {
-	case "deny":
+	case rendered.EffectDeny:
 		return BumpMajor
-	case "warn", "audit":
+	case rendered.EffectWarn, rendered.EffectAudit:
 		return BumpMinor
 	}
 	return BumpPatch
@@ -271,7 +271,7 @@ func maxVerdict(a, b Verdict) Verdict {
 func refAdded(n rendered.Reference) Change {
 	c := Change{Kind: RefAdded, Ref: n.Ref, New: n.Effect, Direction: Tightening,
 		Summary: fmt.Sprintf("reference added: policy %s %s, effect %s", n.Policy, n.PolicyVersion, n.Effect)}
-	if n.Effect == "disabled" {
+	if n.Effect == rendered.EffectDisabled {
 		c.Direction, c.Bump = Loosening, BumpPatch
 		c.Summary += " (renders no constraint)"
 	}
@@ -283,15 +283,11 @@ func refRemoved(o rendered.Reference) Change {
 		Summary: fmt.Sprintf("reference removed: policy %s %s, was %s", o.Policy, o.PolicyVersion, o.Effect)}
 }
 
-// effectRank orders effects from admitting everything to denying.
-var effectRank = map[string]int{"disabled": 0, "audit": 1, "warn": 2, "deny": 3}
-
 // EffectDirection classifies an effect change: disabled → audit → warn → deny tightens.
-func EffectDirection(old, new string) Direction {
-	o, okO := effectRank[old]
-	n, okN := effectRank[new]
+func EffectDirection(old, new rendered.Effect) Direction {
+	o, n := old.Rank(), new.Rank()
 	switch {
-	case !okO || !okN:
+	case o < 0 || n < 0:
 		return Unknown
 	case n > o:
 		return Tightening
@@ -309,7 +305,7 @@ func compareRef(oldOut, newOut *rendered.Bundle, o, n rendered.Reference) []Chan
 	}
 	if o.Effect != n.Effect {
 		d := EffectDirection(o.Effect, n.Effect)
-		c := Change{Kind: Effect, Ref: n.Ref, Field: "effect", Old: o.Effect, New: n.Effect, Direction: d,
+		c := Change{Kind: Effect, Ref: n.Ref, Field: "effect", Old: string(o.Effect), New: string(n.Effect), Direction: d,
 			Summary: fmt.Sprintf("effect %s → %s", o.Effect, n.Effect)}
 		// Turning a reference off needs no more than a patch, whatever it was.
 		if d == Tightening {

@@ -222,7 +222,7 @@ func TestChangeClasses(t *testing.T) {
 
 func TestEffectDirection(t *testing.T) {
 	tests := []struct {
-		old, new string
+		old, new rendered.Effect
 		want     Direction
 	}{
 		{"disabled", "audit", Tightening},
@@ -286,7 +286,7 @@ func TestBooleanParameterDirection(t *testing.T) {
 func TestBump(t *testing.T) {
 	tests := []struct {
 		direction Direction
-		effect    string
+		effect    rendered.Effect
 		want      Bump
 	}{
 		{Tightening, "deny", BumpMajor},

@@ -117,7 +117,7 @@ func indexPage(cat *compile.Catalog, plans []*compile.Plan) string {
 			for _, c := range p.Spec.Controls {
 				cs = append(cs, "`"+c+"`")
 			}
-			fmt.Fprintf(&b, "| %s | %s | %s | %s | %s |\n", link(p.Metadata.Name, p.Metadata.Name+".md", "policies/"), describe.Cell(p.Spec.Title), p.Spec.Version, compile.EffectOrDefault(p.Spec.Effect), strings.Join(cs, " "))
+			fmt.Fprintf(&b, "| %s | %s | %s | %s | %s |\n", link(p.Metadata.Name, p.Metadata.Name+".md", "policies/"), describe.Cell(p.Spec.Title), p.Spec.Version, p.Spec.Effect.OrDefault(), strings.Join(cs, " "))
 		}
 	}
 	b.WriteString("\n## Pod Security Standards controls\n\n")

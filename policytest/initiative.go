@@ -8,6 +8,7 @@ import (
 	"io/fs"
 	"path"
 	"regexp"
+	"slices"
 	"sort"
 	"strings"
 	"sync"
@@ -46,20 +47,7 @@ type expectation struct {
 	messages []string
 }
 
-var outcomeOrder = []string{"denied", "warned", "audited"}
-
-// outcomeOf maps an enforcement action to the InitiativeTest outcome.
-func outcomeOf(action string) string {
-	switch action {
-	case "deny":
-		return "denied"
-	case "warn":
-		return "warned"
-	case "dryrun":
-		return "audited"
-	}
-	return action
-}
+var outcomeOrder = rendered.Outcomes()
 
 // initiativeEnv is one resolved initiative loaded into an engine, shared by
 // every InitiativeTest naming it. Reviews never mutate it.
@@ -367,7 +355,7 @@ func (ir *initiativeRunner) runCase(ctx context.Context, env *initiativeEnv, eng
 		res.Violations = append(res.Violations, vs...)
 		got := map[string][]string{}
 		for _, v := range vs {
-			o := outcomeOf(v.EnforcementAction)
+			o := rendered.OutcomeOfAction(v.EnforcementAction)
 			ref := env.refs[strings.ToLower(v.Kind)+"/"+v.Constraint]
 			if ref == "" {
 				ref = v.Constraint
@@ -390,7 +378,7 @@ func (ir *initiativeRunner) runCase(ctx context.Context, env *initiativeEnv, eng
 		mismatch := false
 		for _, o := range outcomeOrder {
 			exp, checked := want.outcomes[o]
-			if !checked || equalStrings(exp, got[o]) {
+			if !checked || slices.Equal(exp, got[o]) {
 				continue
 			}
 			mismatch = true
@@ -429,7 +417,7 @@ func describeOutcomes(got map[string][]string) string {
 		}
 	}
 	for o, refs := range got {
-		if !contains(outcomeOrder, o) {
+		if !slices.Contains(outcomeOrder, o) {
 			parts = append(parts, o+" by "+strings.Join(refs, ", "))
 		}
 	}
@@ -444,31 +432,10 @@ func listOrNone(s []string) string {
 }
 
 func appendUnique(s []string, v string) []string {
-	if contains(s, v) {
+	if slices.Contains(s, v) {
 		return s
 	}
 	return append(s, v)
-}
-
-func contains(s []string, v string) bool {
-	for _, x := range s {
-		if x == v {
-			return true
-		}
-	}
-	return false
-}
-
-func equalStrings(a, b []string) bool {
-	if len(a) != len(b) {
-		return false
-	}
-	for i := range a {
-		if a[i] != b[i] {
-			return false
-		}
-	}
-	return true
 }
 
 // closest suggests the nearest known reference id, with the compiler's

@@ -51,7 +51,7 @@ type Reference struct {
 	Policy            string         `json:"policy"`
 	PolicyVersion     string         `json:"policyVersion"`
 	Template          string         `json:"template"`
-	Effect            string         `json:"effect"`
+	Effect            Effect         `json:"effect"`
 	EnforcementAction string         `json:"enforcementAction,omitempty"` // empty when disabled
 	Constraint        string         `json:"constraint,omitempty"`        // constraint name; empty when disabled
 	Match             map[string]any `json:"match,omitempty"`

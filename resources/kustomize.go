@@ -50,7 +50,7 @@ func (in *Inputs) renderKustomization(dir string) ([]Rendered, error) {
 	if err := checkLocal(abs, root, map[string]bool{}, 0); err != nil {
 		return nil, &Error{File: file, Msg: err.Error()}
 	}
-	k := krusty.MakeKustomizer(krusty.MakeDefaultOptions())
+	k := krusty.MakeKustomizer(kustomizeOptions())
 	resMap, err := k.Run(confinedFS{FileSystem: filesys.MakeFsOnDisk(), root: root}, abs)
 	if err != nil {
 		return nil, &Error{File: file, Msg: "kustomize: " + err.Error()}
@@ -232,3 +232,12 @@ func (c confinedFS) Mkdir(string) error                  { return errReadOnly }
 func (c confinedFS) MkdirAll(string) error               { return errReadOnly }
 func (c confinedFS) RemoveAll(string) error              { return errReadOnly }
 func (c confinedFS) WriteFile(string, []byte) error      { return errReadOnly }
+
+// kustomizeOptions leave the reorder flag unset, as kubectl does, so a
+// kustomization with its own sortOptions is honoured without kustomize
+// logging a warning into edict's output.
+func kustomizeOptions() *krusty.Options {
+	o := krusty.MakeDefaultOptions()
+	o.Reorder = krusty.ReorderOptionUnspecified
+	return o
+}

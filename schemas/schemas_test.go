@@ -2,9 +2,12 @@ package schemas
 
 import (
 	"bytes"
+	"encoding/json"
+	"slices"
 	"strings"
 	"testing"
 
+	"github.com/edict-policy/edict/rendered"
 	"github.com/santhosh-tekuri/jsonschema/v6"
 )
 
@@ -39,5 +42,34 @@ func TestSchemasCompile(t *testing.T) {
 	}
 	if _, err := Get("Nope"); err == nil || !strings.Contains(err.Error(), "known: ") {
 		t.Errorf("unknown kind: %v", err)
+	}
+}
+
+// The schemas' effect enum is what editors offer; it must be exactly the
+// effects the compiler knows, so a new effect cannot validate in one place
+// and be refused in the other.
+func TestEffectEnumMatchesCompiler(t *testing.T) {
+	for _, kind := range []string{"initiative", "policy"} {
+		raw, err := Get(kind)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var doc struct {
+			Defs map[string]struct {
+				Enum []string `json:"enum"`
+			} `json:"$defs"`
+		}
+		if err := json.Unmarshal(raw, &doc); err != nil {
+			t.Fatal(err)
+		}
+		var want []string
+		for _, e := range rendered.Effects() {
+			want = append(want, string(e))
+		}
+		got := slices.Sorted(slices.Values(doc.Defs["effect"].Enum))
+		slices.Sort(want)
+		if !slices.Equal(got, want) {
+			t.Errorf("%s schema effect enum = %v, want %v", kind, got, want)
+		}
 	}
 }

@@ -53,7 +53,7 @@ func newLibraryListCmd() *cobra.Command {
 			}
 			var list []policySummary
 			for _, p := range cat.Policies() {
-				list = append(list, policySummary{Name: p.Metadata.Name, Version: p.Spec.Version, Title: p.Spec.Title, ConstraintKind: p.Spec.ConstraintKind, Effect: compile.EffectOrDefault(p.Spec.Effect), Controls: p.Spec.Controls, Dir: p.Dir})
+				list = append(list, policySummary{Name: p.Metadata.Name, Version: p.Spec.Version, Title: p.Spec.Title, ConstraintKind: p.Spec.ConstraintKind, Effect: string(p.Spec.Effect.OrDefault()), Controls: p.Spec.Controls, Dir: p.Dir})
 			}
 			inits := compile.BuiltinInitiatives()
 			w := cmd.OutOrStdout()

@@ -1,0 +1,87 @@
+package rendered
+
+// Effect is what an initiative asks Gatekeeper to do with a reference's
+// violations. It is the one home of the effect vocabulary: its default, the
+// enforcementAction each effect renders to, the outcome initiative tests
+// name, and the order from admitting everything to denying.
+type Effect string
+
+// The effects an initiative may give a reference.
+const (
+	EffectDeny     Effect = "deny"
+	EffectWarn     Effect = "warn"
+	EffectAudit    Effect = "audit"
+	EffectDisabled Effect = "disabled"
+)
+
+// DefaultEffect is the effect of a policy or reference that names none:
+// report, but never block, so adding a policy cannot take a cluster down.
+const DefaultEffect = EffectAudit
+
+// effects lists every effect, from admitting everything to denying; its
+// order is Rank.
+var effects = []struct {
+	effect  Effect
+	action  string // Gatekeeper enforcementAction; empty renders no constraint
+	outcome string // InitiativeTest outcome name
+}{
+	{EffectDisabled, "", ""},
+	{EffectAudit, "dryrun", "audited"},
+	{EffectWarn, "warn", "warned"},
+	{EffectDeny, "deny", "denied"},
+}
+
+// Effects returns every effect, from admitting everything to denying.
+func Effects() []Effect {
+	out := make([]Effect, len(effects))
+	for i, e := range effects {
+		out[i] = e.effect
+	}
+	return out
+}
+
+// OrDefault is e, or DefaultEffect when e is empty.
+func (e Effect) OrDefault() Effect {
+	if e == "" {
+		return DefaultEffect
+	}
+	return e
+}
+
+// Valid reports whether e is one of the known effects.
+func (e Effect) Valid() bool { return e.Rank() >= 0 }
+
+// Rank orders effects: disabled 0, audit 1, warn 2, deny 3; -1 when unknown.
+func (e Effect) Rank() int {
+	for i, x := range effects {
+		if x.effect == e {
+			return i
+		}
+	}
+	return -1
+}
+
+// EnforcementAction is the Gatekeeper enforcementAction e renders to; empty
+// for disabled (no constraint) and for unknown effects.
+func (e Effect) EnforcementAction() string {
+	if i := e.Rank(); i >= 0 {
+		return effects[i].action
+	}
+	return ""
+}
+
+// OutcomeOfAction maps a Gatekeeper enforcementAction back to the outcome an
+// InitiativeTest names (denied, warned, audited). An action edict never
+// renders is returned as it is, so a test report shows it rather than
+// hiding it.
+func OutcomeOfAction(action string) string {
+	for _, x := range effects {
+		if x.action != "" && x.action == action {
+			return x.outcome
+		}
+	}
+	return action
+}
+
+// Outcomes lists the InitiativeTest outcome names, from denying to auditing.
+func Outcomes() []string { return []string{"denied", "warned", "audited"} }
