@@ -134,15 +134,6 @@ func keyHint(v signature.PublicKeyProvider) (string, error) {
 	return base64.StdEncoding.EncodeToString(sum[:]), nil
 }
 
-// PublicKeyPEM returns the PEM public key of a signer, for the Flux Secret.
-func PublicKeyPEM(s signature.PublicKeyProvider) ([]byte, error) {
-	pub, err := s.PublicKey()
-	if err != nil {
-		return nil, err
-	}
-	return cryptoutils.MarshalPublicKeyToPEM(pub)
-}
-
 // WriteKeyPair generates a key pair (see GenerateKeyPair) and writes
 // prefix.key with mode 0600 and prefix.pub with mode 0644, each atomically.
 // Existing files are kept unless overwrite is set.

@@ -303,7 +303,7 @@ func TestBadInput(t *testing.T) {
 			if err == nil {
 				t.Fatal("build succeeded; want an error")
 			}
-			if !IsInputError(err) {
+			if !input.IsInputError(err) {
 				t.Errorf("error is not an input error (exit code 2): %T %v", err, err)
 			}
 			for _, w := range tc.want {
@@ -344,7 +344,7 @@ func TestConstraintNameCollisionAcrossInitiatives(t *testing.T) {
 		t.Fatal(err)
 	}
 	err = CheckCollisions([]*rendered.Bundle{a, b})
-	if err == nil || !IsInputError(err) || !strings.Contains(err.Error(), "constraint team-prod-x (demolabels) is also rendered by team-prod reference x") {
+	if err == nil || !input.IsInputError(err) || !strings.Contains(err.Error(), "constraint team-prod-x (demolabels) is also rendered by team-prod reference x") {
 		t.Fatalf("want a collision error, got %v", err)
 	}
 	if err := CheckCollisions([]*rendered.Bundle{a}); err != nil {

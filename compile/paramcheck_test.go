@@ -3,6 +3,8 @@ package compile
 import (
 	"strings"
 	"testing"
+
+	"github.com/edict-policy/edict/input"
 )
 
 // TestParameterFormatsFailTheBuild: values with a known shape that do not have
@@ -44,7 +46,7 @@ func TestParameterFormatsFailTheBuild(t *testing.T) {
 			if err == nil {
 				t.Fatal("build succeeded; want an error")
 			}
-			if !IsInputError(err) {
+			if !input.IsInputError(err) {
 				t.Errorf("not an input error: %T %v", err, err)
 			}
 			for _, w := range tc.want {

@@ -87,17 +87,13 @@ type Violation struct {
 type Option func(*config)
 
 type config struct {
-	cel     bool
-	tracing bool
+	cel bool
 }
 
 // WithCEL enables or disables the K8sNativeValidation (CEL) driver. It is on
 // by default, as in gator and Gatekeeper: a template carrying both CEL and
 // Rego code is then evaluated with CEL.
 func WithCEL(enabled bool) Option { return func(c *config) { c.cel = enabled } }
-
-// WithTracing records Rego evaluation traces (slow; for debugging).
-func WithTracing(enabled bool) Option { return func(c *config) { c.tracing = enabled } }
 
 // Engine is one Gatekeeper evaluation environment.
 type Engine struct {
@@ -134,7 +130,7 @@ func New(opts ...Option) (*Engine, error) {
 	// Gatekeeper's deployment disables http.send by default; policies that
 	// depend on it, or on the other builtins of ForbiddenBuiltins, would pass
 	// here and fail in the cluster.
-	driver, err := rego.New(rego.Tracing(cfg.tracing), rego.DisableBuiltins(forbiddenNames()...))
+	driver, err := rego.New(rego.DisableBuiltins(forbiddenNames()...))
 	if err != nil {
 		return nil, fmt.Errorf("rego driver: %w", err)
 	}

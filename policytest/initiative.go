@@ -102,14 +102,12 @@ func (r *runner) loadInitiative(ctx context.Context, env *initiativeEnv, src *so
 		}
 		file = rel
 	}
-	// A builder keeps caches; builds through it take turns.
-	r.buildMu.Lock()
+	// The builder serialises builds through it itself.
 	if builtin {
 		env.out, err = b.BuildBuiltin(ctx, file)
 	} else {
 		env.out, err = b.Build(ctx, file)
 	}
-	r.buildMu.Unlock()
 	if err != nil {
 		return err
 	}

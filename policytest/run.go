@@ -216,7 +216,6 @@ type runner struct {
 	libs   map[*source]*libSet
 
 	initMu   sync.Mutex
-	buildMu  sync.Mutex
 	inits    map[string]*initiativeEnv
 	builders map[*source]*compile.Builder
 }

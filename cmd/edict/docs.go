@@ -7,7 +7,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/edict-policy/edict/compile"
-	"github.com/edict-policy/edict/docs"
+	"github.com/edict-policy/edict/docgen"
 )
 
 func newDocsCmd() *cobra.Command {
@@ -31,12 +31,12 @@ away; it must be empty or a reference written by edict docs before.`,
 			if err != nil {
 				return err
 			}
-			files, err := docs.Generate(cat)
+			files, err := docgen.Generate(cat)
 			if err != nil {
 				return err
 			}
-			if err := docs.WriteDir(dir, files); err != nil {
-				if errors.Is(err, docs.ErrNotReference) {
+			if err := docgen.WriteDir(dir, files); err != nil {
+				if errors.Is(err, docgen.ErrNotReference) {
 					return withExit(ExitUsage, err)
 				}
 				return withExit(ExitIO, err)

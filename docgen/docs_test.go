@@ -1,4 +1,4 @@
-package docs_test
+package docgen_test
 
 import (
 	"bytes"
@@ -15,13 +15,13 @@ import (
 	"testing/fstest"
 
 	"github.com/edict-policy/edict/compile"
-	"github.com/edict-policy/edict/docs"
+	"github.com/edict-policy/edict/docgen"
 )
 
 var update = flag.Bool("update", false, "rewrite docs/reference from the library")
 
 // reference is the checked-in reference, relative to this package.
-const reference = "reference"
+const reference = "../docs/reference"
 
 func builtinCatalog(t *testing.T) *compile.Catalog {
 	t.Helper()
@@ -34,7 +34,7 @@ func builtinCatalog(t *testing.T) *compile.Catalog {
 
 func generate(t *testing.T, cat *compile.Catalog) map[string][]byte {
 	t.Helper()
-	files, err := docs.Generate(cat)
+	files, err := docgen.Generate(cat)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -46,7 +46,7 @@ func generate(t *testing.T, cat *compile.Catalog) map[string][]byte {
 func TestReferenceIsCurrent(t *testing.T) {
 	files := generate(t, builtinCatalog(t))
 	if *update {
-		if err := docs.WriteDir(reference, files); err != nil {
+		if err := docgen.WriteDir(reference, files); err != nil {
 			t.Fatal(err)
 		}
 	}
@@ -83,7 +83,7 @@ func TestReferenceIsCurrent(t *testing.T) {
 	}
 	sort.Strings(stale)
 	if len(stale) > 0 {
-		t.Fatalf("docs/reference is stale: run `go run ./cmd/edict docs` or `make docs` (or `go test ./docs -update`):\n  %s", strings.Join(stale, "\n  "))
+		t.Fatalf("docs/reference is stale: run `go run ./cmd/edict docs` or `make docs` (or `go test ./docgen -update`):\n  %s", strings.Join(stale, "\n  "))
 	}
 }
 
@@ -106,7 +106,7 @@ func TestGenerateIsDeterministic(t *testing.T) {
 func TestPages(t *testing.T) {
 	cat := builtinCatalog(t)
 	files := generate(t, cat)
-	want := []string{docs.Index}
+	want := []string{docgen.Index}
 	for _, n := range cat.Names() {
 		want = append(want, "policies/"+n+".md")
 	}
@@ -126,7 +126,7 @@ func TestPages(t *testing.T) {
 		page string
 		want []string
 	}{
-		{docs.Index, []string{
+		{docgen.Index, []string{
 			"[pod-security-restricted](initiatives/pod-security-restricted.md)",
 			"[allowed-capabilities](policies/allowed-capabilities.md)",
 			"| baseline | [Host Probes / Lifecycle Hooks](https://kubernetes.io/docs/concepts/security/pod-security-standards/#baseline) | [host-probes](policies/host-probes.md) |",
@@ -189,7 +189,7 @@ func TestLinksResolve(t *testing.T) {
 				continue
 			}
 			if strings.HasPrefix(p, "../") {
-				if _, err := os.Stat(filepath.FromSlash(strings.TrimPrefix(p, "../"))); err == nil {
+				if _, err := os.Stat(filepath.FromSlash(path.Join("../docs", strings.TrimPrefix(p, "../")))); err == nil {
 					continue
 				}
 			}
@@ -253,7 +253,7 @@ spec:
 	if page := string(files["policies/no-default-namespace.md"]); !strings.Contains(page, "## Parameters\n\nNone.\n") {
 		t.Errorf("the page of a policy without parameters does not say so:\n%s", page)
 	}
-	index := string(files[docs.Index])
+	index := string(files[docgen.Index])
 	if !strings.Contains(index, "### Repository policies\n") || !strings.Contains(index, `| Namespaces must name \| their team |`) {
 		t.Errorf("index does not list the repository policy with its title escaped:\n%s", index)
 	}
@@ -263,7 +263,7 @@ spec:
 // and every policy that declares an Azure or PSS control is mapped there with
 // that control.
 func TestAzureMapping(t *testing.T) {
-	data, err := os.ReadFile("azure-mapping.md")
+	data, err := os.ReadFile("../docs/azure-mapping.md")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -272,7 +272,7 @@ func TestAzureMapping(t *testing.T) {
 		if strings.Contains(m[1], "://") {
 			continue
 		}
-		if _, err := os.Stat(filepath.FromSlash(m[1])); err != nil {
+		if _, err := os.Stat(filepath.FromSlash(path.Join("../docs", m[1]))); err != nil {
 			t.Errorf("azure-mapping.md links to %s: %v", m[1], err)
 		}
 	}

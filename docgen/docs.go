@@ -1,9 +1,9 @@
-// Package docs generates the markdown reference of the built-in library:
+// Package docgen generates the markdown reference of the built-in library:
 // an index, one page per policy and one per built-in initiative. The pages
 // are derived only from policy.yaml files and initiative files, so the
 // reference cannot drift from what edict builds; a test compares the
 // checked-in copy with what Generate produces.
-package docs
+package docgen
 
 import (
 	"fmt"
