@@ -301,10 +301,10 @@ func writeFileAtomicMode(name string, data []byte, mode os.FileMode) error {
 
 // Pull fetches and checks the artifact at loc (see Fetch) and only then
 // writes it to dir, atomically. dir may be missing, empty, or an edict
-// bundle (see checkPullDir); any other folder is refused rather than
+// bundle (see checkBundleDir); any other folder is refused rather than
 // replaced.
 func (r *Remote) Pull(ctx context.Context, loc *Location, dir string, v signature.Verifier, lim Limits) (*Fetched, error) {
-	if err := checkPullDir(dir); err != nil {
+	if err := checkBundleDir(dir); err != nil {
 		return nil, err
 	}
 	f, err := r.Fetch(ctx, loc, v, lim)
@@ -313,35 +313,12 @@ func (r *Remote) Pull(ctx context.Context, loc *Location, dir string, v signatur
 	}
 	// Checked again under the write lock: the folder may have changed
 	// while the artifact was downloaded.
-	if err := writeTree(dir, f.Content, checkPullDir); err != nil {
+	if err := writeTree(dir, f.Content, checkBundleDir); err != nil {
 		return nil, err
 	}
 	return f, nil
 }
 
-// checkBuildDir is build -o's rule: a folder holding a valid edict
-// bundle.json may be replaced (a rebuild drops stale files), so may an empty
-// one; anything else is refused.
-func checkBuildDir(dir string) error {
-	if info, err := os.Lstat(dir); err == nil && !info.IsDir() {
-		return &InvalidError{Reason: fmt.Sprintf("output %s exists and is not a folder; refusing to replace it", dir)}
-	}
-	entries, err := os.ReadDir(dir)
-	if errors.Is(err, fs.ErrNotExist) || (err == nil && len(entries) == 0) {
-		return nil
-	}
-	if err != nil {
-		return &WriteError{Dir: dir, Err: err}
-	}
-	if raw, err := readRegular(os.DirFS(dir), IndexFile, maxIndexBytes); err == nil {
-		if _, perr := rendered.ParseIndex(raw); perr == nil {
-			return nil
-		}
-	}
-	return &InvalidError{Reason: fmt.Sprintf("output folder %s is not empty and holds no edict bundle (no valid %s); refusing to replace it: choose another -o or remove the folder yourself", dir, IndexFile)}
-}
-
-func checkPullDir(dir string) error { return checkBundleDir(dir) }
 
 // checkBundleDir allows replacing dir only when losing it loses nothing: it is
 // missing, empty, or recognisably an edict bundle - its bundle.json parses as

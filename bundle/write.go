@@ -53,7 +53,7 @@ func Write(dir string, b *rendered.Bundle, opts ...WriteOption) error {
 	files := b.FileMap()
 	files[IndexFile] = indexBytes
 	// A fast refusal before signing; writeTree checks again under its lock.
-	if err := checkBuildDir(dir); err != nil {
+	if err := checkBundleDir(dir); err != nil {
 		return err
 	}
 	if cfg.signer != nil {
@@ -63,7 +63,7 @@ func Write(dir string, b *rendered.Bundle, opts ...WriteOption) error {
 		}
 		files[SignatureFile] = sig
 	}
-	return writeTree(dir, files, checkBuildDir)
+	return writeTree(dir, files, checkBundleDir)
 }
 
 // SignBlob signs data and returns the base64 signature as cosign sign-blob

@@ -2,6 +2,7 @@ package main
 
 import (
 	"bytes"
+	"encoding/json"
 	"flag"
 	"io/fs"
 	"os"
@@ -305,11 +306,20 @@ func TestBuildRefusesToReplaceNonBundleFolders(t *testing.T) {
 			}
 		}, true},
 		{"an earlier bundle", func(t *testing.T, out string) {
+			// An earlier build that wrote a file this build no longer
+			// renders: it is listed in that build's bundle.json.
 			if _, stderr, code := runEdict(t, "", "build", "../../examples/contoso", "-o", out); code != 0 {
 				t.Fatal(stderr)
 			}
 			writeFile(t, filepath.Join(out, "contoso-prod", "stale.yaml"), "x: 1")
+			listInIndex(t, filepath.Join(out, "contoso-prod"), "stale.yaml")
 		}, true},
+		{"an earlier bundle with a file added by hand", func(t *testing.T, out string) {
+			if _, stderr, code := runEdict(t, "", "build", "../../examples/contoso", "-o", out); code != 0 {
+				t.Fatal(stderr)
+			}
+			writeFile(t, filepath.Join(out, "contoso-prod", "notes.txt"), "keep me")
+		}, false},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
@@ -340,6 +350,27 @@ func TestBuildRefusesToReplaceNonBundleFolders(t *testing.T) {
 			}
 		})
 	}
+}
+
+// listInIndex adds file to the bundle.json of dir, as if an earlier build
+// had written it.
+func listInIndex(t *testing.T, dir, file string) {
+	t.Helper()
+	raw, err := os.ReadFile(filepath.Join(dir, "bundle.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var idx map[string]any
+	if err := json.Unmarshal(raw, &idx); err != nil {
+		t.Fatal(err)
+	}
+	files, _ := idx["files"].([]any)
+	idx["files"] = append(files, map[string]any{"path": file, "sha256": strings.Repeat("0", 64), "size": 4})
+	out, err := json.Marshal(idx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	writeFile(t, filepath.Join(dir, "bundle.json"), string(out))
 }
 
 func writeFile(t *testing.T, name, data string) {
