@@ -12,6 +12,7 @@ import (
 	"runtime"
 	"strings"
 
+	"github.com/edict-policy/edict/atomicwrite"
 	"github.com/sigstore/sigstore/pkg/cryptoutils"
 	"github.com/sigstore/sigstore/pkg/signature"
 )
@@ -150,10 +151,10 @@ func WriteKeyPair(prefix string, password []byte, overwrite bool) (keyPath, pubP
 	if err != nil {
 		return "", "", err
 	}
-	if err := writeFileAtomicMode(keyPath, priv, 0o600); err != nil {
+	if err := atomicwrite.File(keyPath, priv, 0o600); err != nil {
 		return "", "", err
 	}
-	if err := writeFileAtomicMode(pubPath, pub, 0o644); err != nil {
+	if err := atomicwrite.File(pubPath, pub, 0o644); err != nil {
 		return "", "", err
 	}
 	return keyPath, pubPath, nil

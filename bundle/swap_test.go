@@ -6,7 +6,6 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
-	"sync"
 	"testing"
 
 	"github.com/edict-policy/edict/rendered"
@@ -23,100 +22,6 @@ func parentEntries(t *testing.T, dir string) []string {
 		names = append(names, e.Name())
 	}
 	return names
-}
-
-// TestWriteRecoversInterruptedSwap: a writer killed between the two renames
-// of the swap leaves the previous bundle in an .old- folder and no bundle at
-// the destination; the next writer puts it back before anything else and
-// removes every leftover.
-func TestWriteRecoversInterruptedSwap(t *testing.T) {
-	tests := []struct {
-		name string
-		// crash leaves the state a killed writer would leave.
-		crash func(t *testing.T, dir string)
-	}{
-		{"killed between the renames", func(t *testing.T, dir string) {
-			if err := os.Rename(dir, filepath.Join(filepath.Dir(dir), oldPrefix(dir)+"123")); err != nil {
-				t.Fatal(err)
-			}
-			half := filepath.Join(filepath.Dir(dir), tmpPrefix(dir)+"456")
-			if err := os.MkdirAll(filepath.Join(half, "templates"), 0o755); err != nil {
-				t.Fatal(err)
-			}
-		}},
-		{"killed while writing the new bundle", func(t *testing.T, dir string) {
-			if err := os.MkdirAll(filepath.Join(filepath.Dir(dir), tmpPrefix(dir)+"789", "constraints"), 0o755); err != nil {
-				t.Fatal(err)
-			}
-		}},
-		{"killed before removing the old bundle", func(t *testing.T, dir string) {
-			if err := os.MkdirAll(filepath.Join(filepath.Dir(dir), oldPrefix(dir)+"abc", "templates"), 0o755); err != nil {
-				t.Fatal(err)
-			}
-		}},
-	}
-	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
-			dir := filepath.Join(t.TempDir(), "contoso-prod")
-			if err := Write(dir, fixtureOutput()); err != nil {
-				t.Fatal(err)
-			}
-			before := readTree(t, dir)
-			tt.crash(t, dir)
-
-			// The next write fails on its own input, yet the previous bundle
-			// is back and the leftovers are gone.
-			bad := fixtureOutput()
-			setFile(bad, "templates/"+strings.Repeat("z", 300)+".yaml", []byte("x"))
-			if err := Write(dir, bad); err == nil {
-				t.Fatal("Write with an impossible file name succeeded")
-			}
-			after := readTree(t, dir)
-			if fmt.Sprint(after) != fmt.Sprint(before) {
-				t.Fatalf("previous bundle not restored:\nbefore %v\nafter  %v", before, after)
-			}
-			if got := parentEntries(t, dir); len(got) != 1 || got[0] != "contoso-prod" {
-				t.Fatalf("leftovers after recovery: %v", got)
-			}
-		})
-	}
-}
-
-// TestConcurrentWritersSerialised: writers of one folder (parallel CI steps,
-// two edict processes) take turns; every write succeeds and the result is
-// one complete bundle.
-func TestConcurrentWritersSerialised(t *testing.T) {
-	dir := filepath.Join(t.TempDir(), "contoso-prod")
-	var wg sync.WaitGroup
-	errs := make(chan error, 40)
-	for w := range 8 {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			for i := range 5 {
-				out := fixtureOutput()
-				setFile(out, "constraints/writer.yaml", []byte(fmt.Sprintf("writer: %d-%d\n", w, i)))
-				if err := Write(dir, out); err != nil {
-					errs <- err
-				}
-			}
-		}()
-	}
-	wg.Wait()
-	close(errs)
-	for err := range errs {
-		t.Errorf("concurrent write failed: %v", err)
-	}
-	idx, err := ReadIndex(os.DirFS(dir))
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := VerifyFiles(os.DirFS(dir), idx); err != nil {
-		t.Fatalf("bundle after concurrent writes is not one complete bundle: %v", err)
-	}
-	if got := parentEntries(t, dir); len(got) != 1 {
-		t.Fatalf("leftovers after concurrent writes: %v", got)
-	}
 }
 
 // TestPullRefusesNonBundleFolders: pull -o replaces only a folder that is

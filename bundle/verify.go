@@ -16,6 +16,7 @@ import (
 	"github.com/sigstore/sigstore/pkg/signature"
 	"oras.land/oras-go/v2"
 
+	"github.com/edict-policy/edict/atomicwrite"
 	"github.com/edict-policy/edict/rendered"
 )
 
@@ -269,35 +270,11 @@ func SignFolder(dir string, s signature.SignerVerifier) (added bool, err error) 
 	// Signatures that no longer decode are someone else's to fix; they are
 	// kept rather than silently dropped.
 	lines = append(lines, string(sig))
-	return true, writeFileAtomic(filepath.Join(dir, SignatureFile), []byte(strings.Join(lines, "\n")))
+	return true, atomicwrite.File(filepath.Join(dir, SignatureFile), []byte(strings.Join(lines, "\n")), 0o644)
 }
 
 // maxSignatureFileBytes bounds bundle.sig: thousands of signatures.
 const maxSignatureFileBytes = 1 << 20
-
-// writeFileAtomic replaces name with data via a synced temp file and rename.
-func writeFileAtomic(name string, data []byte) error {
-	return writeFileAtomicMode(name, data, 0o644)
-}
-
-func writeFileAtomicMode(name string, data []byte, mode os.FileMode) error {
-	f, err := os.CreateTemp(filepath.Dir(name), "."+filepath.Base(name)+".tmp-")
-	if err != nil {
-		return err
-	}
-	tmp := f.Name()
-	f.Close()
-	os.Remove(tmp)
-	if err := writeFileSyncMode(tmp, data, mode); err != nil {
-		os.Remove(tmp)
-		return fmt.Errorf("write %s: %w", name, err)
-	}
-	if err := os.Rename(tmp, name); err != nil {
-		os.Remove(tmp)
-		return fmt.Errorf("write %s: %w", name, err)
-	}
-	return syncDir(filepath.Dir(name))
-}
 
 // Pull fetches and checks the artifact at loc (see Fetch) and only then
 // writes it to dir, atomically. dir may be missing, empty, or an edict
@@ -318,7 +295,6 @@ func (r *Remote) Pull(ctx context.Context, loc *Location, dir string, v signatur
 	}
 	return f, nil
 }
-
 
 // checkBundleDir allows replacing dir only when losing it loses nothing: it is
 // missing, empty, or recognisably an edict bundle - its bundle.json parses as

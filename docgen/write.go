@@ -6,9 +6,9 @@ import (
 	"fmt"
 	"io/fs"
 	"os"
-	"path"
 	"path/filepath"
-	"sort"
+
+	"github.com/edict-policy/edict/atomicwrite"
 )
 
 // ErrNotReference is returned by WriteDir for an existing folder that holds
@@ -22,46 +22,8 @@ var ErrNotReference = errors.New("folder exists and is not a reference generated
 // pages that are no longer generated disappear. An existing dir must be
 // empty or a reference written before (its index starts with the generated
 // marker).
-func WriteDir(dir string, files map[string][]byte) (err error) {
-	dir = filepath.Clean(dir)
-	if err := checkReplaceable(dir); err != nil {
-		return err
-	}
-	paths := make([]string, 0, len(files))
-	for p := range files {
-		if !fs.ValidPath(p) || p == "." {
-			return fmt.Errorf("write %s: invalid page path %q", dir, p)
-		}
-		paths = append(paths, p)
-	}
-	sort.Strings(paths)
-	parent := filepath.Dir(dir)
-	if err := os.MkdirAll(parent, 0o755); err != nil {
-		return fmt.Errorf("write %s: %w", dir, err)
-	}
-	tmp, err := os.MkdirTemp(parent, "."+filepath.Base(dir)+".tmp-")
-	if err != nil {
-		return fmt.Errorf("write %s: %w", dir, err)
-	}
-	defer func() {
-		if err != nil {
-			os.RemoveAll(tmp)
-		}
-	}()
-	// MkdirTemp creates 0700; documentation is meant to be read by everyone.
-	if err := os.Chmod(tmp, 0o755); err != nil {
-		return fmt.Errorf("write %s: %w", dir, err)
-	}
-	for _, p := range paths {
-		name := filepath.Join(tmp, filepath.FromSlash(p))
-		if err := os.MkdirAll(filepath.Dir(name), 0o755); err != nil {
-			return fmt.Errorf("write %s: %w", dir, err)
-		}
-		if err := os.WriteFile(name, files[p], 0o644); err != nil {
-			return fmt.Errorf("write %s: %w", path.Join(filepath.ToSlash(dir), p), err)
-		}
-	}
-	return swapDir(tmp, dir)
+func WriteDir(dir string, files map[string][]byte) error {
+	return atomicwrite.Tree(dir, files, checkReplaceable)
 }
 
 func checkReplaceable(dir string) error {
@@ -85,38 +47,6 @@ func checkReplaceable(dir string) error {
 	index, err := os.ReadFile(filepath.Join(dir, Index))
 	if err != nil || !bytes.HasPrefix(index, []byte(generatedMarker)) {
 		return fmt.Errorf("write %s: %w (no %s starting with the generated marker)", dir, ErrNotReference, Index)
-	}
-	return nil
-}
-
-// swapDir moves src to dst, moving an existing dst aside first and removing
-// it only once src is in place (or putting it back if the move fails).
-func swapDir(src, dst string) error {
-	if _, err := os.Lstat(dst); errors.Is(err, fs.ErrNotExist) {
-		if err := os.Rename(src, dst); err != nil {
-			return fmt.Errorf("move reference into %s: %w", dst, err)
-		}
-		return nil
-	}
-	old, err := os.MkdirTemp(filepath.Dir(dst), "."+filepath.Base(dst)+".old-")
-	if err != nil {
-		return fmt.Errorf("write %s: %w", dst, err)
-	}
-	// MkdirTemp only reserved a unique name; the rename needs it gone.
-	if err := os.Remove(old); err != nil {
-		return fmt.Errorf("write %s: %w", dst, err)
-	}
-	if err := os.Rename(dst, old); err != nil {
-		return fmt.Errorf("move old reference %s aside: %w", dst, err)
-	}
-	if err := os.Rename(src, dst); err != nil {
-		if rerr := os.Rename(old, dst); rerr != nil {
-			return fmt.Errorf("move reference into %s: %w (restoring the old reference from %s also failed: %v)", dst, err, old, rerr)
-		}
-		return fmt.Errorf("move reference into %s: %w", dst, err)
-	}
-	if err := os.RemoveAll(old); err != nil {
-		return fmt.Errorf("remove old reference %s: %w", old, err)
 	}
 	return nil
 }

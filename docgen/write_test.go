@@ -138,8 +138,8 @@ func TestWriteDirEmptyFolderAndBadPaths(t *testing.T) {
 		t.Fatalf("an empty folder should be replaceable: %v", err)
 	}
 	for _, bad := range []string{"../escape.md", "/abs.md", "a//b.md"} {
-		if err := docgen.WriteDir(dir, map[string][]byte{bad: nil}); err == nil || !strings.Contains(err.Error(), "invalid page path") {
-			t.Errorf("page %q: err = %v, want an invalid page path error", bad, err)
+		if err := docgen.WriteDir(dir, map[string][]byte{bad: nil}); err == nil || !strings.Contains(err.Error(), "invalid file path") {
+			t.Errorf("page %q: err = %v, want an invalid file path error", bad, err)
 		}
 	}
 	if got := tree(t, dir); len(got) != 1 || got[docgen.Index] != marker {

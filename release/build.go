@@ -15,6 +15,8 @@ import (
 	"path/filepath"
 	"sort"
 	"strings"
+
+	"github.com/edict-policy/edict/atomicwrite"
 )
 
 // Platform is a GOOS/GOARCH pair.
@@ -119,34 +121,13 @@ func Checksums(dir string, names []string) ([]byte, error) {
 	return buf.Bytes(), nil
 }
 
-// writeFileAtomic writes through a temporary file in the same folder.
-func writeFileAtomic(name string, data []byte, mode os.FileMode) error {
-	f, err := os.CreateTemp(filepath.Dir(name), "."+filepath.Base(name)+".*")
-	if err != nil {
-		return err
-	}
-	defer os.Remove(f.Name())
-	if _, err := f.Write(data); err != nil {
-		f.Close()
-		return err
-	}
-	if err := f.Chmod(mode); err != nil {
-		f.Close()
-		return err
-	}
-	if err := f.Close(); err != nil {
-		return err
-	}
-	return os.Rename(f.Name(), name)
-}
-
 // WriteChecksums writes dir/SHA256SUMS for the named files.
 func WriteChecksums(dir string, names []string) error {
 	b, err := Checksums(dir, names)
 	if err != nil {
 		return err
 	}
-	return writeFileAtomic(filepath.Join(dir, ChecksumFile), b, 0o644)
+	return atomicwrite.File(filepath.Join(dir, ChecksumFile), b, 0o644)
 }
 
 // ChecksumFile is the name of the checksum file next to the binaries.

@@ -3,13 +3,16 @@ package release
 import (
 	"archive/tar"
 	"bytes"
+	"errors"
 	"fmt"
 	"io"
+	"io/fs"
 	"os"
 	"path/filepath"
 	"sort"
 	"time"
 
+	"github.com/edict-policy/edict/atomicwrite"
 	v1 "github.com/google/go-containerregistry/pkg/v1"
 	"github.com/google/go-containerregistry/pkg/v1/empty"
 	"github.com/google/go-containerregistry/pkg/v1/layout"
@@ -191,29 +194,31 @@ func Index(bins map[Platform][]byte, o ImageOptions) (v1.ImageIndex, error) {
 const RefNameAnnotation = "org.opencontainers.image.ref.name"
 
 // WriteLayout writes idx to a new OCI image layout folder dir, tagged with
-// version, replacing dir only once the whole layout is written.
+// version, replacing dir only once the whole layout is written. An existing
+// dir must be empty or an OCI layout; anything else is refused rather than
+// deleted.
 func WriteLayout(dir string, idx v1.ImageIndex, version string) error {
-	parent := filepath.Dir(dir)
-	if err := os.MkdirAll(parent, 0o755); err != nil {
-		return err
+	return atomicwrite.Dir(dir, checkLayoutDir, func(tmp string) error {
+		p, err := layout.Write(tmp, empty.Index)
+		if err != nil {
+			return err
+		}
+		return p.AppendIndex(idx, layout.WithAnnotations(map[string]string{RefNameAnnotation: version}))
+	})
+}
+
+// checkLayoutDir allows replacing dir when it is missing, empty, or an OCI
+// image layout (it holds an oci-layout file).
+func checkLayoutDir(dir string) error {
+	entries, err := os.ReadDir(dir)
+	if errors.Is(err, fs.ErrNotExist) || (err == nil && len(entries) == 0) {
+		return nil
 	}
-	tmp, err := os.MkdirTemp(parent, "."+filepath.Base(dir)+".*")
 	if err != nil {
 		return err
 	}
-	defer os.RemoveAll(tmp)
-	p, err := layout.Write(tmp, empty.Index)
-	if err != nil {
-		return err
+	if info, err := os.Lstat(filepath.Join(dir, "oci-layout")); err == nil && info.Mode().IsRegular() {
+		return nil
 	}
-	if err := p.AppendIndex(idx, layout.WithAnnotations(map[string]string{RefNameAnnotation: version})); err != nil {
-		return err
-	}
-	if err := os.Chmod(tmp, 0o755); err != nil {
-		return err
-	}
-	if err := os.RemoveAll(dir); err != nil {
-		return err
-	}
-	return os.Rename(tmp, dir)
+	return fmt.Errorf("%s is not empty and is not an OCI image layout; refusing to replace it", dir)
 }

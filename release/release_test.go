@@ -18,6 +18,7 @@ import (
 
 	v1 "github.com/google/go-containerregistry/pkg/v1"
 	"github.com/google/go-containerregistry/pkg/v1/layout"
+	"github.com/google/go-containerregistry/pkg/v1/random"
 	"github.com/google/go-containerregistry/pkg/v1/types"
 
 	"github.com/edict-policy/edict/version"
@@ -313,5 +314,36 @@ func checkImage(t *testing.T, img v1.Image, p Platform, bin []byte, opts ImageOp
 	}
 	if got := strings.Join(names, " "); got != "home/ home/nonroot/ tmp/ usr/ usr/local/ usr/local/bin/ usr/local/bin/edict work/" {
 		t.Errorf("%s: layer entries %s", p, got)
+	}
+}
+
+// TestWriteLayoutReplacesOnlyLayouts: a second write replaces an OCI layout,
+// but a folder holding anything else is refused and left as it was.
+func TestWriteLayoutReplacesOnlyLayouts(t *testing.T) {
+	idx, err := random.Index(64, 1, 1)
+	if err != nil {
+		t.Fatal(err)
+	}
+	dir := filepath.Join(t.TempDir(), "edict-image.oci")
+	for range 2 {
+		if err := WriteLayout(dir, idx, "v1"); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if _, err := layout.ImageIndexFromPath(dir); err != nil {
+		t.Fatalf("not a layout after two writes: %v", err)
+	}
+	foreign := filepath.Join(t.TempDir(), "notes")
+	if err := os.MkdirAll(foreign, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(foreign, "notes.txt"), []byte("keep"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if err := WriteLayout(foreign, idx, "v1"); err == nil || !strings.Contains(err.Error(), "refusing to replace it") {
+		t.Errorf("a foreign folder was not refused: %v", err)
+	}
+	if b, err := os.ReadFile(filepath.Join(foreign, "notes.txt")); err != nil || string(b) != "keep" {
+		t.Errorf("the foreign folder changed: %q %v", b, err)
 	}
 }

@@ -4,14 +4,13 @@ import (
 	"bytes"
 	"errors"
 	"fmt"
-	"os"
-	"path/filepath"
 	"slices"
 	"strings"
 
 	"github.com/sigstore/sigstore/pkg/signature"
 	"github.com/spf13/cobra"
 
+	"github.com/edict-policy/edict/atomicwrite"
 	"github.com/edict-policy/edict/audit"
 	"github.com/edict-policy/edict/audit/report"
 	"github.com/edict-policy/edict/bundle"
@@ -185,7 +184,7 @@ func runAudit(cmd *cobra.Command, o auditOptions, policyArg string, inputs []str
 			}
 			continue
 		}
-		if err := writeAtomic(t.file, buf.Bytes()); err != nil {
+		if err := atomicwrite.File(t.file, buf.Bytes(), 0o644); err != nil {
 			return withExit(ExitIO, err)
 		}
 	}
@@ -209,28 +208,4 @@ func plural(n int, one, many string) string {
 		return fmt.Sprintf("%d %s", n, one)
 	}
 	return fmt.Sprintf("%d %s", n, many)
-}
-
-// writeAtomic writes data to a temporary file beside name and renames it
-// into place, so a reader never sees half a report.
-func writeAtomic(name string, data []byte) error {
-	dir := filepath.Dir(name)
-	f, err := os.CreateTemp(dir, "."+filepath.Base(name)+".*")
-	if err != nil {
-		return err
-	}
-	tmp := f.Name()
-	defer os.Remove(tmp)
-	if _, err := f.Write(data); err != nil {
-		f.Close()
-		return err
-	}
-	if err := f.Chmod(0o644); err != nil {
-		f.Close()
-		return err
-	}
-	if err := f.Close(); err != nil {
-		return err
-	}
-	return os.Rename(tmp, name)
 }

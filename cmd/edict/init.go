@@ -4,10 +4,10 @@ import (
 	"errors"
 	"fmt"
 	"os"
-	"path/filepath"
 
 	"github.com/spf13/cobra"
 
+	"github.com/edict-policy/edict/atomicwrite"
 	"github.com/edict-policy/edict/compile"
 )
 
@@ -42,7 +42,7 @@ so that overriding starts from a complete file. Delete what you do not change.`,
 			if _, err := os.Stat(file); err == nil && !force {
 				return withExit(ExitUsage, fmt.Errorf("%s already exists; pass --force to overwrite", file))
 			}
-			if err := writeFileAtomic(file, text); err != nil {
+			if err := atomicwrite.File(file, text, 0o644); err != nil {
 				return withExit(ExitIO, err)
 			}
 			fmt.Fprintf(cmd.OutOrStdout(), "wrote %s (extends %s)\n", file, from)
@@ -53,33 +53,4 @@ so that overriding starts from a complete file. Delete what you do not change.`,
 	cmd.Flags().StringVarP(&file, "file", "f", "", "file to write (default NAME.yaml)")
 	cmd.Flags().BoolVar(&force, "force", false, "overwrite an existing file")
 	return cmd
-}
-
-// writeFileAtomic writes through a temporary file and a rename, so readers
-// never see a half-written file.
-func writeFileAtomic(name string, data []byte) error {
-	dir := filepath.Dir(name)
-	if err := os.MkdirAll(dir, 0o755); err != nil {
-		return err
-	}
-	tmp, err := os.CreateTemp(dir, "."+filepath.Base(name)+".tmp-*")
-	if err != nil {
-		return err
-	}
-	defer os.Remove(tmp.Name())
-	if _, err := tmp.Write(data); err != nil {
-		tmp.Close()
-		return err
-	}
-	if err := tmp.Sync(); err != nil {
-		tmp.Close()
-		return err
-	}
-	if err := tmp.Close(); err != nil {
-		return err
-	}
-	if err := os.Chmod(tmp.Name(), 0o644); err != nil {
-		return err
-	}
-	return os.Rename(tmp.Name(), name)
 }

@@ -1,6 +1,6 @@
 //go:build unix
 
-package bundle
+package atomicwrite
 
 import (
 	"os"
