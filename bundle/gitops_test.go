@@ -1,40 +1,19 @@
 package bundle
 
 import (
-	"bytes"
 	"errors"
 	"flag"
-	"os"
 	"path/filepath"
 	"strings"
 	"testing"
 
+	"github.com/edict-policy/edict/internal/golden"
 	"sigs.k8s.io/yaml"
 )
 
 var update = flag.Bool("update", false, "rewrite golden files under testdata/")
 
 const testPub = "-----BEGIN PUBLIC KEY-----\nMFkwEwYHKoZIzj0CAQYIKoZIzj0DAQcDQgAEexample\n-----END PUBLIC KEY-----\n"
-
-func golden(t *testing.T, name string, got []byte) {
-	t.Helper()
-	path := filepath.Join("testdata", name)
-	if *update {
-		if err := os.MkdirAll("testdata", 0o755); err != nil {
-			t.Fatal(err)
-		}
-		if err := os.WriteFile(path, got, 0o644); err != nil {
-			t.Fatal(err)
-		}
-	}
-	want, err := os.ReadFile(path)
-	if err != nil {
-		t.Fatalf("%v (run go test ./bundle -update)", err)
-	}
-	if !bytes.Equal(got, want) {
-		t.Errorf("%s differs from the golden file:\n%s", name, got)
-	}
-}
 
 func splitDocs(t *testing.T, b []byte) []map[string]any {
 	t.Helper()
@@ -181,7 +160,7 @@ func TestFluxManifests(t *testing.T) {
 				t.Fatal(err)
 			}
 			if tt.golden != "" {
-				golden(t, tt.golden, out)
+				golden.Check(t, filepath.Join("testdata", tt.golden), out)
 			}
 			docs := splitDocs(t, out)
 			if got := docKinds(docs); got != tt.kinds {
@@ -266,7 +245,7 @@ func TestArgoManifests(t *testing.T) {
 				t.Fatal(err)
 			}
 			if tt.golden != "" {
-				golden(t, tt.golden, out)
+				golden.Check(t, filepath.Join("testdata", tt.golden), out)
 			}
 			docs := splitDocs(t, out)
 			if got := docKinds(docs); got != tt.kinds {

@@ -4,13 +4,13 @@ import (
 	"bytes"
 	"context"
 	"flag"
-	"os"
 	"path/filepath"
 	"strings"
 	"testing"
 	"testing/fstest"
 
 	"github.com/edict-policy/edict/compile"
+	"github.com/edict-policy/edict/internal/golden"
 	"github.com/edict-policy/edict/rendered"
 )
 
@@ -107,27 +107,6 @@ func build(t *testing.T, edits map[string][][2]string) *rendered.Bundle {
 	return out
 }
 
-func golden(t *testing.T, name string, got []byte) {
-	t.Helper()
-	p := filepath.Join("testdata", name)
-	if *update {
-		if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
-			t.Fatal(err)
-		}
-		if err := os.WriteFile(p, got, 0o644); err != nil {
-			t.Fatal(err)
-		}
-		return
-	}
-	want, err := os.ReadFile(p)
-	if err != nil {
-		t.Fatalf("%v (go test ./diff -update creates it)", err)
-	}
-	if !bytes.Equal(got, want) {
-		t.Errorf("%s differs from the golden report (go test ./diff -update if intended)\ngot:\n%s", name, got)
-	}
-}
-
 // TestChangeClasses diffs the fixture against one edit per change class and
 // compares each report with its golden file; the table pins the class,
 // direction and bump of the change so that the golden files cannot hide a
@@ -193,7 +172,7 @@ func TestChangeClasses(t *testing.T) {
 			if err := Text(&buf, report); err != nil {
 				t.Fatal(err)
 			}
-			golden(t, tt.name+".txt", buf.Bytes())
+			golden.Check(t, filepath.Join("testdata", tt.name+".txt"), buf.Bytes())
 			if report.Verdict != tt.verdict {
 				t.Errorf("verdict %q, want %q", report.Verdict, tt.verdict)
 			}

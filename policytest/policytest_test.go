@@ -15,6 +15,7 @@ import (
 	"time"
 
 	"github.com/edict-policy/edict/compile"
+	"github.com/edict-policy/edict/internal/golden"
 )
 
 var update = flag.Bool("update", false, "rewrite golden files under testdata/")
@@ -57,23 +58,6 @@ func verdicts(rep *Report) string {
 	return strings.Join(lines, "\n") + fmt.Sprintf("\n%d passed, %d failed, %d errors, %d skipped\n", rep.Passed, rep.Failed, rep.Errors, rep.Skipped)
 }
 
-func golden(t *testing.T, name, got string) {
-	t.Helper()
-	file := filepath.Join("testdata", name+".golden")
-	if *update {
-		if err := os.WriteFile(file, []byte(got), 0o644); err != nil {
-			t.Fatal(err)
-		}
-	}
-	want, err := os.ReadFile(file)
-	if err != nil {
-		t.Fatalf("%v (run go test ./policytest -update)", err)
-	}
-	if got != string(want) {
-		t.Errorf("%s differs from the golden file (go test ./policytest -update after checking):\n--- got\n%s\n--- want\n%s", name, got, want)
-	}
-}
-
 // The gator suites under testdata are also run with `gator verify` by hand;
 // the golden verdicts are gator's (unknown fields aside, which gator ignores).
 func TestSuiteVerdicts(t *testing.T) {
@@ -100,7 +84,7 @@ func TestSuiteVerdicts(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			golden(t, "verdicts-"+tt.dir, verdicts(rep))
+			golden.Check(t, filepath.Join("testdata", "verdicts-"+tt.dir+".golden"), []byte(verdicts(rep)))
 			if rep.ExitCode() != tt.exit || rep.Passed != tt.passed || rep.Failed != tt.failed || rep.Errors != tt.errors || rep.Skipped != tt.skipped {
 				t.Errorf("exit %d, %d passed, %d failed, %d errors, %d skipped; want exit %d, %d/%d/%d/%d",
 					rep.ExitCode(), rep.Passed, rep.Failed, rep.Errors, rep.Skipped, tt.exit, tt.passed, tt.failed, tt.errors, tt.skipped)
@@ -209,7 +193,7 @@ func TestRunFilter(t *testing.T) {
 
 func TestRepository(t *testing.T) {
 	rep := runDir(t, "testdata/repo", Options{Compile: compile.Options{Now: time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)}})
-	golden(t, "verdicts-repo", verdicts(rep))
+	golden.Check(t, filepath.Join("testdata", "verdicts-repo.golden"), []byte(verdicts(rep)))
 	tests := []struct {
 		name    string
 		status  Status

@@ -15,29 +15,13 @@ import (
 	"sigs.k8s.io/yaml"
 
 	"github.com/edict-policy/edict/audit"
+	"github.com/edict-policy/edict/internal/golden"
 	"github.com/edict-policy/edict/resources"
 	"github.com/edict-policy/edict/schemas"
 	"github.com/edict-policy/edict/source"
 )
 
 var update = flag.Bool("update", false, "rewrite the golden files")
-
-func golden(t *testing.T, name string, got []byte) {
-	t.Helper()
-	path := filepath.Join("testdata", name)
-	if *update {
-		if err := os.WriteFile(path, got, 0o644); err != nil {
-			t.Fatal(err)
-		}
-	}
-	want, err := os.ReadFile(path)
-	if err != nil {
-		t.Fatalf("%v (run go test ./audit/report -update)", err)
-	}
-	if !bytes.Equal(got, want) {
-		t.Errorf("%s differs from the golden file:\n%s", name, got)
-	}
-}
 
 var cached *audit.Report
 
@@ -112,7 +96,7 @@ func TestGolden(t *testing.T) {
 		{"json", "report.json"},
 		{"junit", "report.junit.xml"},
 	} {
-		t.Run(f.format, func(t *testing.T) { golden(t, f.file, render(t, f.format)) })
+		t.Run(f.format, func(t *testing.T) { golden.Check(t, filepath.Join("testdata", f.file), render(t, f.format)) })
 	}
 }
 

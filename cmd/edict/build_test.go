@@ -4,49 +4,20 @@ import (
 	"bytes"
 	"encoding/json"
 	"flag"
-	"io/fs"
+	"maps"
 	"os"
 	"path/filepath"
+	"slices"
 	"sort"
 	"strings"
 	"testing"
 
+	"github.com/edict-policy/edict/internal/golden"
 	"sigs.k8s.io/kustomize/api/krusty"
 	"sigs.k8s.io/kustomize/kyaml/filesys"
 )
 
 var update = flag.Bool("update", false, "rewrite golden files under testdata/")
-
-// readTree returns every file under dir by slash path.
-func readTree(t *testing.T, dir string) map[string][]byte {
-	t.Helper()
-	files := map[string][]byte{}
-	err := filepath.WalkDir(dir, func(p string, d fs.DirEntry, err error) error {
-		if err != nil || d.IsDir() {
-			return err
-		}
-		data, err := os.ReadFile(p)
-		if err != nil {
-			return err
-		}
-		rel, _ := filepath.Rel(dir, p)
-		files[filepath.ToSlash(rel)] = data
-		return nil
-	})
-	if err != nil {
-		t.Fatal(err)
-	}
-	return files
-}
-
-func sortedNames(m map[string][]byte) []string {
-	var names []string
-	for k := range m {
-		names = append(names, k)
-	}
-	sort.Strings(names)
-	return names
-}
 
 // TestBuildExampleGolden pins the whole rendered example bundle, bundle.json
 // included. Regenerate with `go test ./cmd/edict -update` and review the diff.
@@ -55,32 +26,8 @@ func TestBuildExampleGolden(t *testing.T) {
 	if stdout, stderr, code := runEdict(t, "", "build", "../../examples/contoso", "-o", out); code != 0 {
 		t.Fatalf("exit %d\n%s\n%s", code, stdout, stderr)
 	}
-	got := readTree(t, filepath.Join(out, "contoso-prod"))
-	golden := filepath.Join("testdata", "golden", "contoso-prod")
-	if *update {
-		if err := os.RemoveAll(golden); err != nil {
-			t.Fatal(err)
-		}
-		for name, data := range got {
-			p := filepath.Join(golden, filepath.FromSlash(name))
-			if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
-				t.Fatal(err)
-			}
-			if err := os.WriteFile(p, data, 0o644); err != nil {
-				t.Fatal(err)
-			}
-		}
-		return
-	}
-	want := readTree(t, golden)
-	if g, w := strings.Join(sortedNames(got), "\n"), strings.Join(sortedNames(want), "\n"); g != w {
-		t.Fatalf("file list differs (run go test ./cmd/edict -update if intended)\ngot:\n%s\nwant:\n%s", g, w)
-	}
-	for name := range want {
-		if !bytes.Equal(got[name], want[name]) {
-			t.Errorf("%s differs from the golden file (run go test ./cmd/edict -update if intended)\ngot:\n%s", name, got[name])
-		}
-	}
+	got := golden.ReadTree(t, filepath.Join(out, "contoso-prod"))
+	golden.CheckTree(t, filepath.Join("testdata", "golden", "contoso-prod"), got)
 }
 
 // TestBuildTwiceIsByteIdentical builds the example into two folders and
@@ -92,7 +39,7 @@ func TestBuildTwiceIsByteIdentical(t *testing.T) {
 			t.Fatalf("exit %d: %s", code, stderr)
 		}
 	}
-	ta, tb := readTree(t, filepath.Join(a, "contoso-prod")), readTree(t, filepath.Join(b, "contoso-prod"))
+	ta, tb := golden.ReadTree(t, filepath.Join(a, "contoso-prod")), golden.ReadTree(t, filepath.Join(b, "contoso-prod"))
 	if len(ta) == 0 || len(ta) != len(tb) {
 		t.Fatalf("trees differ in size: %d vs %d", len(ta), len(tb))
 	}
@@ -171,7 +118,7 @@ func TestBuildBadInputExitCodes(t *testing.T) {
 			if _, stderr, code := runEdict(t, "", "build", repo, "-o", out); code != 0 {
 				t.Fatalf("good build failed: %s", stderr)
 			}
-			before := readTree(t, out)
+			before := golden.ReadTree(t, out)
 			bad := strings.Replace(string(example), tc.from, tc.to, 1)
 			if err := os.WriteFile(filepath.Join(repo, "i.yaml"), []byte(bad), 0o644); err != nil {
 				t.Fatal(err)
@@ -185,7 +132,7 @@ func TestBuildBadInputExitCodes(t *testing.T) {
 					t.Errorf("stderr %q lacks %q", stderr, w)
 				}
 			}
-			after := readTree(t, out)
+			after := golden.ReadTree(t, out)
 			if len(after) != len(before) {
 				t.Fatalf("output changed after a failed build: %d files, was %d", len(after), len(before))
 			}
@@ -200,7 +147,7 @@ func TestBuildBadInputExitCodes(t *testing.T) {
 
 func copyTree(t *testing.T, src, dst string) {
 	t.Helper()
-	for name, data := range readTree(t, src) {
+	for name, data := range golden.ReadTree(t, src) {
 		p := filepath.Join(dst, filepath.FromSlash(name))
 		if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
 			t.Fatal(err)
@@ -243,7 +190,7 @@ func TestInitStarterBuilds(t *testing.T) {
 	if _, stderr, code := runEdict(t, "", "build", dir, "-o", dist); code != 0 {
 		t.Fatalf("starter with effect deny does not build: %s", stderr)
 	}
-	for name, data := range readTree(t, filepath.Join(dist, "team", "constraints")) {
+	for name, data := range golden.ReadTree(t, filepath.Join(dist, "team", "constraints")) {
 		if name != "kustomization.yaml" && !strings.Contains(string(data), "enforcementAction: deny") {
 			t.Errorf("%s is not deny after setting defaults.effect: deny", name)
 		}
@@ -341,7 +288,7 @@ func TestBuildRefusesToReplaceNonBundleFolders(t *testing.T) {
 				t.Errorf("exit %d, stderr %q; want exit 2 and a refusal", code, stderr)
 			}
 			if len(before) != len(after) {
-				t.Errorf("the folder changed: %v -> %v", sortedNames(before), sortedNames(after))
+				t.Errorf("the folder changed: %v -> %v", slices.Sorted(maps.Keys(before)), slices.Sorted(maps.Keys(after)))
 			}
 			for k, v := range before {
 				if !bytes.Equal(after[k], v) {
@@ -393,7 +340,7 @@ func readTreeOrFile(t *testing.T, p string) map[string][]byte {
 		b, _ := os.ReadFile(p)
 		return map[string][]byte{".": b}
 	}
-	return readTree(t, p)
+	return golden.ReadTree(t, p)
 }
 
 // TestBuildMisspeltKind: an initiative whose kind is misspelt is an error

@@ -6,6 +6,8 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/edict-policy/edict/internal/golden"
 )
 
 const diffOld = `apiVersion: edict.dev/v1alpha1
@@ -79,14 +81,14 @@ func TestDiffInputForms(t *testing.T) {
 	if code != 0 {
 		t.Fatalf("initiative files: exit %d: %s", code, stderr)
 	}
-	checkGolden(t, "diff/team.txt", []byte(body(text)))
+	golden.Check(t, filepath.Join("testdata", "golden", "diff", "team.txt"), []byte(body(text)))
 	for _, format := range []string{"markdown", "json"} {
 		out, stderr, code := runEdict(t, "", "diff", old, new, "--output", format)
 		if code != 0 {
 			t.Fatalf("%s: exit %d: %s", format, code, stderr)
 		}
 		out = strings.ReplaceAll(out, dir, "DIR")
-		checkGolden(t, "diff/team."+format, []byte(out))
+		golden.Check(t, filepath.Join("testdata", "golden", "diff", "team."+format), []byte(out))
 	}
 	for _, want := range []string{
 		"+ registries: repositories: removed b.example/ (allowlist) [tightening, major]",

@@ -6,6 +6,8 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/edict-policy/edict/internal/golden"
 )
 
 // explainRepo is a three-level extends chain over built-in policies: root
@@ -78,28 +80,6 @@ func writeFiles(t *testing.T, dir string, files map[string]string) {
 	}
 }
 
-// checkGolden compares got with testdata/golden/name, rewriting it with -update.
-func checkGolden(t *testing.T, name string, got []byte) {
-	t.Helper()
-	p := filepath.Join("testdata", "golden", filepath.FromSlash(name))
-	if *update {
-		if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
-			t.Fatal(err)
-		}
-		if err := os.WriteFile(p, got, 0o644); err != nil {
-			t.Fatal(err)
-		}
-		return
-	}
-	want, err := os.ReadFile(p)
-	if err != nil {
-		t.Fatalf("%v (run go test ./cmd/edict -update to create it)", err)
-	}
-	if string(want) != string(got) {
-		t.Errorf("%s differs from the golden file (run go test ./cmd/edict -update if intended)\ngot:\n%s", name, got)
-	}
-}
-
 func TestExplainProvenance(t *testing.T) {
 	dir := t.TempDir()
 	writeFiles(t, dir, explainRepo)
@@ -109,7 +89,7 @@ func TestExplainProvenance(t *testing.T) {
 		if code != 0 {
 			t.Fatalf("%s: exit %d: %s", format, code, stderr)
 		}
-		checkGolden(t, "explain/leaf."+format, []byte(out))
+		golden.Check(t, filepath.Join("testdata", "golden", "explain", "leaf."+format), []byte(out))
 	}
 
 	out, _, _ := runEdict(t, "", "explain", leaf, "--root", dir, "--output", "json")
