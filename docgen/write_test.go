@@ -50,7 +50,7 @@ func siblings(t *testing.T, dir string) []string {
 func TestWriteDirReplacesStalePages(t *testing.T) {
 	dir := filepath.Join(t.TempDir(), "docs", "reference")
 	first := map[string][]byte{
-		docgen.Index:              []byte(marker + "index v1"),
+		docgen.Index:            []byte(marker + "index v1"),
 		"policies/old.md":       []byte("old"),
 		"policies/kept.md":      []byte("kept v1"),
 		"initiatives/a/deep.md": []byte("deep"),
@@ -59,7 +59,7 @@ func TestWriteDirReplacesStalePages(t *testing.T) {
 		t.Fatal(err)
 	}
 	second := map[string][]byte{
-		docgen.Index:         []byte(marker + "index v2"),
+		docgen.Index:       []byte(marker + "index v2"),
 		"policies/kept.md": []byte("kept v2"),
 	}
 	if err := docgen.WriteDir(dir, second); err != nil {
