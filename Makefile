@@ -68,6 +68,7 @@ fuzz:
 	$(GO) test ./bundle -run '^$$' -fuzz FuzzReadArchive -fuzztime 30s
 	$(GO) test ./rendered -run '^$$' -fuzz FuzzParseIndex -fuzztime 30s
 	$(GO) test ./rendered -run '^$$' -fuzz FuzzParse$$ -fuzztime 30s
+	$(GO) test ./lint -run '^$$' -fuzz FuzzLint -fuzztime 30s
 
 # Regenerate the markdown reference of the built-in library (docs/reference).
 docs:

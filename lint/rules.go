@@ -76,9 +76,9 @@ var rules = []Rule{
 	},
 	{
 		ID: AllowlistEmpty, Severity: Warning, Acknowledgeable: true,
-		Summary: "effect deny with an empty allow-list of images",
-		Why:     "Every Pod has an image, so an allow-list of image prefixes (format image-prefix) that is empty denies every Pod the reference reaches.",
-		Fix:     "List the allowed registries, or use effect audit while the list is built.",
+		Summary: "effect deny with an allow-list that admits no Pod",
+		Why:     "Every Pod has an image, so an allow-list of image prefixes (format image-prefix) that is empty denies every Pod the reference reaches; so does an ID rule MustRunAs (runAsUserRule and the like) whose ranges are empty.",
+		Fix:     "List the allowed registries or ID ranges, or use effect audit while the list is built.",
 	},
 	{
 		ID: AllowlistAllowsAll, Severity: Warning, Acknowledgeable: true,

@@ -107,6 +107,35 @@ func (l *linter) allowlists(r *compile.Resolved) {
 		}
 		l.wildcards(r, k, set, items, vals)
 	}
+	l.mustRunAs(r, props)
+}
+
+// mustRunAs finds the ID rules of Pod Security Policy's shape (runAsUserRule:
+// MustRunAs beside runAsUserRanges) whose ranges are empty: MustRunAs
+// requires an ID within the ranges, and none is, so every Pod is denied.
+func (l *linter) mustRunAs(r *compile.Resolved, props map[string]map[string]any) {
+	if r.Effect != "deny" {
+		return
+	}
+	for _, k := range slices.Sorted(maps.Keys(props)) {
+		base, ok := strings.CutSuffix(k, "Rule")
+		if !ok || r.Parameters[k] != "MustRunAs" {
+			continue
+		}
+		rangesKey := base + "Ranges"
+		if _, has := props[rangesKey]; !has {
+			continue
+		}
+		if vals, ok := list(r.Parameters[rangesKey]); !ok || len(vals) > 0 {
+			continue
+		}
+		rule, _ := effective(r, "parameters."+k)
+		ranges, _ := effective(r, "parameters."+rangesKey)
+		eff, _ := effective(r, "effect")
+		l.add(AllowlistEmpty, l.decisive(rule.Origin, ranges.Origin, eff.Origin), r.Ref,
+			fmt.Sprintf("%s MustRunAs with no %s under effect deny: an ID in the ranges is required and none is allowed, so every Pod in reach is denied", k, rangesKey),
+			fmt.Sprintf("list the allowed %s, or use MustRunAsNonRoot or RunAsAny", rangesKey))
+	}
 }
 
 // wildcards reports the first item of an allow-list that admits

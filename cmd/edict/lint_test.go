@@ -186,3 +186,35 @@ func TestBuildRunsLint(t *testing.T) {
 		t.Errorf("build --output json lint: %+v", res)
 	}
 }
+
+// TestSchemaPublishesAcknowledgements: editors learn spec.acknowledgements
+// and its rule ids from `edict schema initiative`.
+func TestSchemaPublishesAcknowledgements(t *testing.T) {
+	stdout, stderr, code := runEdict(t, "", "schema", "initiative")
+	if code != ExitOK {
+		t.Fatalf("exit %d: %s", code, stderr)
+	}
+	var s struct {
+		Properties struct {
+			Spec struct {
+				Properties struct {
+					Acknowledgements struct {
+						Items struct {
+							Required   []string
+							Properties struct {
+								Rule struct{ Enum []string }
+							}
+						}
+					}
+				}
+			}
+		}
+	}
+	if err := json.Unmarshal([]byte(stdout), &s); err != nil {
+		t.Fatal(err)
+	}
+	items := s.Properties.Spec.Properties.Acknowledgements.Items
+	if strings.Join(items.Properties.Rule.Enum, ",") != strings.Join(lint.AcknowledgeableIDs(), ",") || strings.Join(items.Required, ",") != "rule,reason" {
+		t.Errorf("published acknowledgements: %+v", items)
+	}
+}
