@@ -1,7 +1,6 @@
 package lint
 
 import (
-	"errors"
 	"flag"
 	"os"
 	"path/filepath"
@@ -14,9 +13,10 @@ import (
 
 	"github.com/edict-policy/edict/compile"
 	"github.com/edict-policy/edict/input"
+	"github.com/edict-policy/edict/internal/golden"
 )
 
-var update = flag.Bool("update", false, "rewrite golden files under testdata/")
+var _ = flag.Bool("update", false, "rewrite golden files under testdata/ (read by internal/golden)")
 
 var testNow = time.Date(2026, 11, 22, 0, 0, 0, 0, time.UTC)
 
@@ -411,37 +411,12 @@ func TestGolden(t *testing.T) {
 			t.Fatal(w)
 		}
 	}
-	golden(t, "lint.txt", text.String())
-	golden(t, "lint-all.txt", all.String())
-	golden(t, "lint.json", js.String())
-	golden(t, "lint.sarif", sarif.String())
+	for name, got := range map[string]string{"lint.txt": text.String(), "lint-all.txt": all.String(), "lint.json": js.String(), "lint.sarif": sarif.String()} {
+		golden.Check(t, filepath.Join("testdata", "golden", name), []byte(got))
+	}
 	e, w, a := rep.Count()
 	if e == 0 || w == 0 || a == 0 {
 		t.Errorf("the golden repository should show errors, warnings and acknowledged findings: %d %d %d", e, w, a)
-	}
-}
-
-func golden(t *testing.T, name, got string) {
-	t.Helper()
-	path := filepath.Join("testdata", "golden", name)
-	if *update {
-		if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
-			t.Fatal(err)
-		}
-		if err := os.WriteFile(path, []byte(got), 0o644); err != nil {
-			t.Fatal(err)
-		}
-		return
-	}
-	want, err := os.ReadFile(path)
-	if errors.Is(err, os.ErrNotExist) {
-		t.Fatalf("%s missing (run go test ./lint -update)", path)
-	}
-	if err != nil {
-		t.Fatal(err)
-	}
-	if got != string(want) {
-		t.Errorf("%s differs from the golden file (run go test ./lint -update if intended)\ngot:\n%s", name, got)
 	}
 }
 
