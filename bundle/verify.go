@@ -56,7 +56,7 @@ func (r *Remote) Fetch(ctx context.Context, loc *Location, v signature.Verifier,
 		return err
 	})
 	if err != nil {
-		return nil, registryError(loc, "pull", err)
+		return nil, registryError(loc, "fetch", err)
 	}
 	return f, nil
 }

@@ -250,6 +250,10 @@ func TestPushVerifyPullCommands(t *testing.T) {
 			}
 		})
 	}
+	// verify names what it did, not pull.
+	if _, stderr, code := runEdict(t, "", "verify", ref+":nope", "--key", pub); code != ExitIO || strings.Contains(stderr, "pull") || !strings.Contains(stderr, "fetch") {
+		t.Errorf("verify of a missing tag: exit %d, %q", code, stderr)
+	}
 	if out, stderr, code := runEdict(t, "", "verify", ref+":1.0.0@"+res.Digest, "--key", pub); code != ExitFailure || strings.Contains(stderr, "pull") || !strings.Contains(stderr, "edict: verification failed") {
 		t.Errorf("verify of a moved tag: exit %d\n%s%s", code, out, stderr)
 	}
