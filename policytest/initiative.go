@@ -181,7 +181,7 @@ func (r *runner) runInitiativeTest(ctx context.Context, ref fileRef) []Result {
 	var out []Result
 	for i, c := range t.Spec.Cases {
 		res := Result{Kind: KindInitiative, Group: ir.group, Name: c.Name, File: ir.group, Line: input.NodeLine(ir.node, "spec", "cases", i)}
-		if r.filter != nil && !r.filter.MatchString(res.FullName()) {
+		if !r.filter.match("", res.Group, res.Name) {
 			continue
 		}
 		start := time.Now()

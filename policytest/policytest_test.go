@@ -169,10 +169,32 @@ func TestRunFilter(t *testing.T) {
 		}},
 		{"parameters-must-be", []string{"gator/labels/suite.yaml/parameters-must-be-a-list"}},
 		{"nothing-matches-this", nil},
+		// gator's TEST//CASE form: a test name, then a case name.
+		{"two-labels//team", []string{"gator/labels/suite.yaml/two-labels/team-missing"}},
+		{"^owner$//", []string{
+			"gator/labels/suite.yaml/owner/labelled",
+			"gator/labels/suite.yaml/owner/namespace-not-matched-by-kind",
+			"gator/labels/suite.yaml/owner/unlabelled",
+		}},
+		{"//-missing$", []string{
+			"gator/expansion/suite.yaml/expansion-with-enforcement-action/both-labels-missing",
+			"gator/labels/suite.yaml/two-labels/both-missing",
+			"gator/labels/suite.yaml/two-labels/team-missing",
+		}},
+		// A test without cases is selected by its name.
+		{"parameters-must//", []string{"gator/labels/suite.yaml/parameters-must-be-a-list"}},
+		{"owner//no-such-case", nil},
+		// Rego unit tests: the folder is the test, the rule the case.
+		{"repo/lib$//missing_label", []string{"repo/lib/test_missing_label"}},
+		// Initiative tests: the file is the test.
+		{"prod_test.yaml//exempt", []string{"repo/tests/prod_test.yaml/exempt-namespace"}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.run, func(t *testing.T) {
-			rep, err := Run(context.Background(), os.DirFS("testdata"), []string{"gator"}, Options{Run: tt.run})
+			rep, err := RunSources(context.Background(), []Source{
+				{FS: os.DirFS("testdata"), Paths: []string{"gator"}},
+				{FS: os.DirFS("testdata"), Root: "repo", Paths: []string{"repo/lib", "repo/tests/prod_test.yaml"}, Prefix: "repo/"},
+			}, Options{Run: tt.run})
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -186,8 +208,10 @@ func TestRunFilter(t *testing.T) {
 			}
 		})
 	}
-	if _, err := Run(context.Background(), os.DirFS("testdata"), nil, Options{Run: "("}); err == nil {
-		t.Error("an invalid --run expression was accepted")
+	for _, bad := range []string{"(", "a//(", "a//b//c"} {
+		if _, err := Run(context.Background(), os.DirFS("testdata"), nil, Options{Run: bad}); err == nil {
+			t.Errorf("the invalid --run expression %q was accepted", bad)
+		}
 	}
 }
 

@@ -41,7 +41,6 @@ import (
 	"fmt"
 	"io/fs"
 	"path"
-	"regexp"
 	"runtime"
 	"strconv"
 	"sync"
@@ -203,7 +202,7 @@ func coverageGate(c *Coverage, min float64) Result {
 // runner holds what one run shares across its workers.
 type runner struct {
 	opts        Options
-	filter      *regexp.Regexp
+	filter      *nameFilter
 	parallel    int
 	unitTimeout time.Duration
 	guard       *guard
@@ -230,13 +229,11 @@ func newRunner(opts Options) (*runner, error) {
 		builders:    map[*source]*compile.Builder{},
 		builtinLib:  &source{id: "library", fsys: library.FS(), root: ".", prefix: LibraryPrefix, paths: []string{"."}},
 	}
-	if opts.Run != "" {
-		re, err := regexp.Compile(opts.Run)
-		if err != nil {
-			return nil, fmt.Errorf("--run: %w", err)
-		}
-		r.filter = re
+	filter, err := newNameFilter(opts.Run)
+	if err != nil {
+		return nil, fmt.Errorf("--run: %w", err)
 	}
+	r.filter = filter
 	if r.parallel <= 0 {
 		r.parallel = runtime.GOMAXPROCS(0)
 	}

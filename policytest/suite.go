@@ -138,7 +138,7 @@ type suiteRunner struct {
 	file   string // slash path in src.fsys
 	group  string // display path
 	node   *yaml.Node
-	filter *regexp.Regexp
+	filter *nameFilter
 	out    []Result
 }
 
@@ -177,8 +177,8 @@ func (sr *suiteRunner) inputError(name string, line int, ie *input.Error) Result
 	return Result{Kind: KindSuite, Group: sr.group, Name: name, Status: StatusError, File: sr.group, Line: line, Message: msg}
 }
 
-func (sr *suiteRunner) matches(name string) bool {
-	return sr.filter == nil || sr.filter.MatchString(joinName(sr.group, name))
+func (sr *suiteRunner) matches(test, kase string) bool {
+	return sr.filter.match(sr.group, test, kase)
 }
 
 // resolve joins a suite-relative path as gator does; absolute paths are not allowed.
@@ -192,9 +192,9 @@ func (sr *suiteRunner) resolve(p string) (string, error) {
 func (sr *suiteRunner) runTest(ctx context.Context, i int, t *suiteTest) {
 	line := input.NodeLine(sr.node, "tests", i)
 	caseName := func(c *suiteCase) string { return t.Name + "/" + c.Name }
-	selected := sr.matches(t.Name)
+	selected := len(t.Cases) == 0 && sr.matches(t.Name, "")
 	for _, c := range t.Cases {
-		selected = selected || sr.matches(caseName(c))
+		selected = selected || sr.matches(t.Name, c.Name)
 	}
 	if !selected {
 		return
@@ -319,7 +319,7 @@ func (sr *suiteRunner) runTest(ctx context.Context, i int, t *suiteTest) {
 	}
 	for j, c := range t.Cases {
 		name := caseName(c)
-		if !sr.matches(name) {
+		if !sr.matches(t.Name, c.Name) {
 			continue
 		}
 		cline := input.NodeLine(sr.node, "tests", i, "cases", j)

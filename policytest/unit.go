@@ -214,7 +214,7 @@ func (r *runner) runUnit(ctx context.Context, u unitDir) ([]Result, *Coverage) {
 		if len(tr.Output) > 0 && res.Status != StatusPass {
 			res.Message += "\nprint output:\n" + strings.TrimRight(string(tr.Output), "\n")
 		}
-		if r.filter != nil && !r.filter.MatchString(res.FullName()) {
+		if !r.filter.match("", res.Group, res.Name) {
 			continue
 		}
 		results = append(results, res)

@@ -43,8 +43,9 @@ func newTestCmd() *cobra.Command {
   - every InitiativeTest (edict.dev/v1alpha1), checking which references of
     the resolved initiative deny, warn or audit each object.
 
-Folders are walked recursively; hidden folders and folders named testdata
-below a PATH are skipped (name them directly to test them). As for build, a
+Folders are walked recursively (gator's PATH/... form means the same);
+hidden folders and folders named testdata below a PATH are skipped (name them
+directly to test them). As for build, a
 folder PATH is a repository root: shared Rego is read from its lib/ folder
 and its initiatives find their policies under it. --root sets one root for
 every PATH instead (files are always read relative to the current folder).
@@ -65,13 +66,16 @@ unknown field, template that does not compile); other tests still run.`,
   # Only cases whose name mentions "privileged", as JUnit for CI
   edict test --run privileged --format junit > junit.xml
 
+  # gator's forms: a recursive path, and a TEST//CASE filter
+  edict test ./library/... --run 'required-labels//missing'
+
   # The built-in library's own tests
   edict test --library`,
 		RunE: func(cmd *cobra.Command, args []string) error { return runTest(cmd, o, args) },
 	}
 	f := cmd.Flags()
 	f.StringVar(&o.format, "format", "text", "output format: text, json or junit")
-	f.StringVar(&o.run, "run", "", "only run tests whose full name (group/test/case) matches this regular expression")
+	f.StringVar(&o.run, "run", "", "only run tests whose full name (group/test/case) matches this regular expression, or gator's TEST//CASE form")
 	f.StringVar(&o.root, "root", ".", "one repository root for every PATH (default: each folder PATH is its own root)")
 	f.Float64Var(&o.coverageMin, "coverage-min", 0, "fail when a folder's Rego line coverage is below this percentage")
 	f.BoolVar(&o.coverageReport, "coverage-report", false, "list uncovered Rego lines")
@@ -98,6 +102,9 @@ func runTest(cmd *cobra.Command, o testOptions, args []string) error {
 	}
 	if len(args) == 0 && !o.library {
 		args = []string{"."}
+	}
+	for i, a := range args {
+		args[i] = trimRecursive(a)
 	}
 	sources, err := testSources(o.root, cmd.Flags().Changed("root"), args)
 	if err != nil {
@@ -142,6 +149,21 @@ func runTest(cmd *cobra.Command, o testOptions, args []string) error {
 		fmt.Fprintln(cmd.ErrOrStderr(), "edict: no tests found")
 	}
 	return nil
+}
+
+// trimRecursive accepts gator's (and go's) PATH/... form: folders are always
+// walked recursively, so "library/..." is "library" and "..." is ".".
+func trimRecursive(p string) string {
+	if p == "..." {
+		return "."
+	}
+	if rest, ok := strings.CutSuffix(p, "/..."); ok {
+		if rest == "" {
+			return "/"
+		}
+		return rest
+	}
+	return p
 }
 
 // testSources maps command-line paths onto file trees. Files are read

@@ -28,6 +28,8 @@ func TestTestCommandExitCodes(t *testing.T) {
 		{"no tests allowed", []string{"test", "--allow-empty", "testdata/notests"}, ExitOK, "0 passed, 0 failed", "edict: no tests found\n"},
 		{"run matches nothing", []string{"test", "--run", "no-such-case", testdata + "gator"}, ExitFailure, "0 passed, 0 failed", "edict: no tests found (pass --allow-empty if that is expected)\n"},
 		{"misspelt suite kind", []string{"test", "testdata/misspelt"}, ExitUsage, "0 passed, 0 failed, 1 errors", "edict: 1 test(s) could not run because of bad input\n"},
+		{"gator's recursive path form", []string{"test", "./" + testdata + "gator/..."}, ExitOK, "34 passed, 0 failed", ""},
+		{"gator's test//case filter", []string{"test", "--run", "two-labels//team", testdata + "gator"}, ExitOK, "1 passed, 0 failed", ""},
 		{"bad format", []string{"test", "--format", "xml", testdata + "gator"}, ExitUsage, "", "edict: --format \"xml\": expected text, json or junit\n"},
 		{"bad run expression", []string{"test", "--run", "(", testdata + "gator"}, ExitUsage, "", "edict: --run: error parsing regexp: missing closing ): `(`\n"},
 		{"bad coverage minimum", []string{"test", "--coverage-min", "101", testdata + "gator"}, ExitUsage, "", "edict: --coverage-min 101: expected a percentage between 0 and 100\n"},
