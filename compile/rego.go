@@ -70,7 +70,14 @@ func loadLibs(fsys fs.FS, dir string) (map[string]*Lib, error) {
 func parseRego(file, src string) (*ast.Module, error) {
 	m, err := ast.ParseModuleWithOpts(file, src, ast.ParserOptions{RegoVersion: ast.RegoV1, ProcessAnnotation: true})
 	if err != nil {
-		return nil, regoErrors(file, err)
+		errs := regoErrors(file, err)
+		// Policies written for older Gatekeeper releases are Rego v0: say so
+		// once, with the formatter that rewrites them, rather than leave the
+		// user to decode v1's complaints about missing keywords.
+		if _, v0err := ast.ParseModuleWithOpts(file, src, ast.ParserOptions{RegoVersion: ast.RegoV0}); v0err == nil && len(errs) > 0 {
+			errs[0].Hint = fmt.Sprintf("this is Rego v0 and edict needs Rego v1: `opa fmt --v0-v1 -w %s` rewrites it, adding import rego.v1 and the if and contains keywords", file)
+		}
+		return nil, errs
 	}
 	if m == nil {
 		return nil, input.ErrorList{{File: file, Line: 1, Msg: "empty Rego file; expected a package declaration"}}

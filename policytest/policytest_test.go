@@ -542,3 +542,34 @@ func TestForbiddenBuiltinsInUnitTests(t *testing.T) {
 		}
 	}
 }
+
+// TestRegoFailureDetail: a failing Rego unit test says which expression
+// failed and the values of its variables, not just "failed".
+func TestRegoFailureDetail(t *testing.T) {
+	rep, err := Run(context.Background(), os.DirFS("testdata"), []string{"regofail"}, Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := map[string][]string{
+		"test_two_violations": {
+			"failed at regofail/p/policy_test.rego:10:",
+			"count(result) == 2",
+			`{{"msg": "container a is privileged"}}`,
+		},
+		"test_message": {
+			"failed at regofail/p/policy_test.rego:16:",
+			`v.msg == "container b is privileged"`,
+			`v.msg: "container a is privileged"`,
+		},
+	}
+	if rep.Passed != 1 || rep.Failed != 2 {
+		t.Fatalf("%d passed, %d failed; want 1 and 2", rep.Passed, rep.Failed)
+	}
+	for _, res := range rep.Results {
+		for _, w := range want[res.Name] {
+			if !strings.Contains(res.Message, w) {
+				t.Errorf("%s: message lacks %q:\n%s", res.Name, w, res.Message)
+			}
+		}
+	}
+}

@@ -1,11 +1,14 @@
 package policytest
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"fmt"
 	"io/fs"
 	"path"
+	"regexp"
+	"slices"
 	"sort"
 	"strings"
 	"sync"
@@ -14,6 +17,7 @@ import (
 	"github.com/open-policy-agent/opa/v1/ast"
 	"github.com/open-policy-agent/opa/v1/cover"
 	"github.com/open-policy-agent/opa/v1/tester"
+	"github.com/open-policy-agent/opa/v1/topdown"
 
 	"github.com/edict-policy/edict/engine"
 	"github.com/edict-policy/edict/input"
@@ -187,6 +191,7 @@ func (r *runner) runUnit(ctx context.Context, u unitDir) ([]Result, *Coverage) {
 		return errResult(regoErr(group, err)), nil
 	}
 	var results []Result
+	failed := map[string]int{} // test's full name -> index in results
 	for tr := range ch {
 		res := Result{Kind: KindRego, Group: group, Name: tr.Name, Duration: tr.Duration}
 		if tr.Location != nil {
@@ -205,9 +210,6 @@ func (r *runner) runUnit(ctx context.Context, u unitDir) ([]Result, *Coverage) {
 		case tr.Fail:
 			res.Status = StatusFail
 			res.Message = "failed"
-			if tr.FailedAt != nil && tr.FailedAt.Location != nil {
-				res.Message = fmt.Sprintf("failed at line %d: %s", tr.FailedAt.Location.Row, strings.TrimSpace(string(tr.FailedAt.Location.Text)))
-			}
 		default:
 			res.Status = StatusPass
 		}
@@ -217,7 +219,17 @@ func (r *runner) runUnit(ctx context.Context, u unitDir) ([]Result, *Coverage) {
 		if !r.filter.match("", res.Group, res.Name) {
 			continue
 		}
+		if tr.Fail {
+			failed[tr.Package+"."+tr.Name] = len(results)
+		}
 		results = append(results, res)
+	}
+	if len(failed) > 0 {
+		// Tracing slows every test down, so only the failing ones run
+		// again, traced, to say which expression failed with which values.
+		for name, detail := range r.explainFailures(ctx, modules, failed) {
+			results[failed[name]].Message = detail + strings.TrimPrefix(results[failed[name]].Message, "failed")
+		}
 	}
 	sort.SliceStable(results, func(i, j int) bool {
 		if results[i].File != results[j].File {
@@ -226,6 +238,65 @@ func (r *runner) runUnit(ctx context.Context, u unitDir) ([]Result, *Coverage) {
 		return results[i].Line < results[j].Line
 	})
 	return results, coverageOf(group, cov.Report(covered), covered)
+}
+
+// explainFailures runs the named tests again with tracing and returns, per
+// test, where it failed: the last expression that failed in the test's own
+// query, with the values of its variables (as opa test --var-values shows).
+func (r *runner) explainFailures(ctx context.Context, modules map[string]*ast.Module, failed map[string]int) map[string]string {
+	names := make([]string, 0, len(failed))
+	for n := range failed {
+		names = append(names, regexp.QuoteMeta(n))
+	}
+	sort.Strings(names)
+	compiler := ast.NewCompiler().WithCapabilities(capabilities).WithEnablePrintStatements(true)
+	runner := tester.NewRunner().
+		SetCompiler(compiler).
+		SetModules(modules).
+		EnableTracing(true).
+		CapturePrintOutput(true).
+		SetParallel(1).
+		SetTimeout(r.unitTimeout).
+		Filter("^(" + strings.Join(names, "|") + ")$")
+	ch, err := runner.RunTests(ctx, nil)
+	if err != nil {
+		return nil
+	}
+	out := map[string]string{}
+	for tr := range ch {
+		if !tr.Fail {
+			continue
+		}
+		if detail := failureDetail(tr.Trace); detail != "" {
+			out[tr.Package+"."+tr.Name] = detail
+		}
+	}
+	return out
+}
+
+// failureDetail finds the failing expression in a test's trace: the last
+// failure inside a query (an every's body rather than the every itself).
+func failureDetail(trace []*topdown.Event) string {
+	for _, e := range slices.Backward(trace) {
+		if e.Op != topdown.FailOp || e.Location == nil || e.QueryID == 0 {
+			continue
+		}
+		if expr, ok := e.Node.(*ast.Expr); ok {
+			if _, every := expr.Terms.(*ast.Every); every {
+				continue
+			}
+		}
+		var buf bytes.Buffer
+		if err := topdown.PrettyEvent(&buf, e, topdown.PrettyEventOpts{PrettyVars: true}); err != nil {
+			return ""
+		}
+		lines := strings.Split(strings.TrimRight(buf.String(), "\n"), "\n")
+		for i, l := range lines {
+			lines[i] = "  " + strings.TrimPrefix(l, "\t")
+		}
+		return fmt.Sprintf("failed at %s:%d:\n%s", e.Location.File, e.Location.Row, strings.Join(lines, "\n"))
+	}
+	return ""
 }
 
 func coverageOf(group string, rep cover.Report, modules map[string]*ast.Module) *Coverage {
