@@ -222,7 +222,7 @@ func describeOrigin(o compile.Origin) string {
 	return fmt.Sprintf("initiative %s (%s)", o.Initiative, o.Position())
 }
 
-func strings_(v any) []string {
+func stringList(v any) []string {
 	switch v := v.(type) {
 	case []string:
 		return v
@@ -287,7 +287,7 @@ func (l *linter) systemNamespaces(r *compile.Resolved) {
 	dropped := false
 	if last, before, ok := l.inherited(r, "match.excludedNamespaces"); ok {
 		var lost []string
-		prev := strings_(before.Value)
+		prev := stringList(before.Value)
 		for _, ns := range reach {
 			if covers(prev, ns) {
 				lost = append(lost, ns)
@@ -295,7 +295,7 @@ func (l *linter) systemNamespaces(r *compile.Resolved) {
 		}
 		if len(lost) > 0 {
 			dropped = true
-			fixed := slices.Clone(strings_(last.Value))
+			fixed := slices.Clone(stringList(last.Value))
 			for _, ns := range lost {
 				if !slices.Contains(fixed, ns) {
 					fixed = append(fixed, ns)

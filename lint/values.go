@@ -182,7 +182,7 @@ func (l *linter) exclusions(r *compile.Resolved) {
 		if !ok {
 			continue
 		}
-		for i, v := range strings_(set.Value) {
+		for i, v := range stringList(set.Value) {
 			if v != "*" {
 				continue
 			}

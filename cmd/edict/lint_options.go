@@ -9,6 +9,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/edict-policy/edict/compile"
+	"github.com/edict-policy/edict/input"
 	"github.com/edict-policy/edict/lint"
 )
 
@@ -75,6 +76,15 @@ func lintGate(rep *lint.Report, strict bool) error {
 	return withExit(ExitUsage, fmt.Errorf("%s%s; acknowledge intended findings in the initiative's spec.acknowledgements", strings.TrimPrefix(rep.Summary(), "lint: "), why))
 }
 
+// findingError is a lint finding as a positioned input error.
+func findingError(f lint.Finding) *input.Error {
+	msg := f.Rule + ": "
+	if len(f.References) > 0 {
+		msg += strings.Join(f.References, ", ") + ": "
+	}
+	return &input.Error{File: f.File, Line: f.Line, Column: f.Column, Msg: msg + f.Message, Hint: f.Hint}
+}
+
 // printRules writes the rule table of `edict lint --list-rules`.
 func printRules(w io.Writer) error {
 	var b strings.Builder
@@ -97,11 +107,20 @@ func lintBuild(cmd *cobra.Command, builders map[string]*compile.Builder, targets
 	for _, r := range reports {
 		all.Add(r.Findings)
 	}
+	gate := lintGate(all, strict)
+	// Findings that stop the build are its errors, positioned like every
+	// other input error (and so in machine-readable diagnostics); the rest
+	// are printed as warnings.
+	var failing input.ErrorList
 	for _, f := range all.Open() {
+		if gate != nil && (strict || f.Severity == lint.Error) {
+			failing = append(failing, findingError(f))
+			continue
+		}
 		fmt.Fprintln(cmd.ErrOrStderr(), f.String())
 	}
-	if err := lintGate(all, strict); err != nil {
-		return nil, fmt.Errorf("%w; no bundle was written", err)
+	if gate != nil {
+		return nil, withExit(ExitUsage, fmt.Errorf("%w\n%v; no bundle was written", failing, gate))
 	}
 	return reports, nil
 }

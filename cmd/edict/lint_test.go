@@ -156,8 +156,8 @@ func TestBuildRunsLint(t *testing.T) {
 		stderr     string
 	}{
 		{"warning", lintWarning, nil, ExitOK, "initiatives/team.yaml:8:5: warning: system-namespace-enforced"},
-		{"warning with --strict", lintWarning, []string{"--strict"}, ExitUsage, "(--strict); acknowledge intended findings in the initiative's spec.acknowledgements; no bundle was written"},
-		{"error", lintError, nil, ExitUsage, "error: range-inverted"},
+		{"warning with --strict", lintWarning, []string{"--strict"}, ExitUsage, "initiatives/team.yaml:8:5: system-namespace-enforced: host-namespaces: effect deny reaches"},
+		{"error", lintError, nil, ExitUsage, "initiatives/team.yaml:8:63: range-inverted: host-network-ports: minPort 9000 is above maxPort 80"},
 		{"acknowledged with --strict", lintAcked, []string{"--strict"}, ExitOK, ""},
 	}
 	for _, tc := range cases {
@@ -171,6 +171,9 @@ func TestBuildRunsLint(t *testing.T) {
 			_, err := os.Stat(filepath.Join(out, "team", "bundle.json"))
 			if written := err == nil; written != (tc.code == ExitOK) {
 				t.Errorf("bundle written = %v with exit %d", written, code)
+			}
+			if tc.code != ExitOK && !strings.Contains(stderr, "acknowledge intended findings in the initiative's spec.acknowledgements; no bundle was written") {
+				t.Errorf("no reason for the refusal:\n%s", stderr)
 			}
 			if tc.code == ExitOK && tc.stderr == "" && strings.Contains(stderr, "system-namespace-enforced") {
 				t.Errorf("an acknowledged finding warned:\n%s", stderr)
