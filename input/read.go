@@ -92,6 +92,20 @@ func describeMode(m fs.FileMode) string {
 	return m.Type().String()
 }
 
+// Stat is fs.Stat with a path that leaves the repository (a symlink whose
+// target is outside the root of an OpenRoot file system) reported as an
+// input *Error naming it.
+func Stat(fsys fs.FS, name string) (fs.FileInfo, error) {
+	info, err := fs.Stat(fsys, name)
+	if err != nil {
+		return nil, statError(name, err)
+	}
+	return info, nil
+}
+
+// OutsideHint is the fix suggested for a path that leaves the repository.
+const OutsideHint = "keep the file inside the repository, or make the symlink point inside it"
+
 // statError turns a path that leaves the repository into an input error
 // and keeps every other error as it is.
 func statError(name string, err error) error {
@@ -99,7 +113,7 @@ func statError(name string, err error) error {
 		return err
 	}
 	if escapes(err) {
-		return &Error{File: name, Msg: "resolves outside the repository (a symlink or path leading out of it); only files inside it are read"}
+		return &Error{File: name, Msg: "resolves outside the repository (a symlink or path leading out of it); only files inside it are read", Hint: OutsideHint}
 	}
 	return err
 }

@@ -3,6 +3,7 @@ package policytest
 import (
 	"bytes"
 	"errors"
+	"fmt"
 	"io/fs"
 	"path"
 	"sort"
@@ -26,10 +27,26 @@ type source struct {
 	fsys   fs.FS
 	root   string
 	prefix string
+	base   string // how paths outside root are shown: base + path
 	paths  []string
 
 	subOnce sync.Once
 	sub     fs.FS
+}
+
+// join resolves p, written in the file at file (a slash path of fsys),
+// against that file's folder, as gator does. Absolute paths and paths that
+// climb out of the tree are refused: a repository under test may only make
+// edict read its own files. field names what the path was given as.
+func (s *source) join(file, field, p string) (string, error) {
+	if path.IsAbs(p) {
+		return "", &input.Error{Msg: fmt.Sprintf("%s %s: paths are relative to the file that names them", field, input.Excerpt(p)), Hint: "write the path relative to " + path.Base(file)}
+	}
+	j := path.Join(path.Dir(file), p)
+	if j == ".." || strings.HasPrefix(j, "../") {
+		return "", &input.Error{Msg: fmt.Sprintf("%s %s leads outside the repository root; tests read only files inside it", field, input.Excerpt(p)), Hint: "move the file into the repository, or pass --root with a folder that holds both"}
+	}
+	return j, nil
 }
 
 // rel returns p relative to the repository root, if p is inside it.
@@ -62,7 +79,7 @@ func (s *source) repoFS() fs.FS {
 func (s *source) display(p string) string {
 	rel, ok := s.rel(p)
 	if !ok {
-		return "/" + p
+		return s.base + p
 	}
 	if rel == "." {
 		if s.prefix == "" {
@@ -127,7 +144,7 @@ func (d *discoverer) path(src *source, p string) {
 		d.fail(src, p, errors.New("not a path inside the tested tree"))
 		return
 	}
-	info, err := fs.Stat(src.fsys, p)
+	info, err := input.Stat(src.fsys, p)
 	if err != nil {
 		d.fail(src, p, err)
 		return

@@ -5,8 +5,6 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"io/fs"
-	"path"
 	"regexp"
 	"slices"
 	"sort"
@@ -150,10 +148,14 @@ func (r *runner) runInitiativeTest(ctx context.Context, ref fileRef) []Result {
 		return fileErr(asInputError(ir.group, err))
 	}
 	// The initiative: a file next to the test, or a built-in by name.
-	initPath := path.Join(path.Dir(ref.path), t.Spec.Initiative)
+	initLine := input.NodeLine(ir.node, "spec", "initiative")
 	builtin := false
-	if _, err := fs.Stat(ref.src.fsys, initPath); err != nil {
-		if strings.ContainsAny(t.Spec.Initiative, "/.") {
+	initPath, err := ref.src.join(ref.path, "spec.initiative", t.Spec.Initiative)
+	if err != nil {
+		return fileErr(&input.Error{File: ir.group, Line: initLine, Msg: pathErrMsg(err)})
+	}
+	if _, err := input.Stat(ref.src.fsys, initPath); err != nil {
+		if strings.ContainsAny(t.Spec.Initiative, "/.") || input.IsInputError(err) {
 			return fileErr(&input.Error{File: ir.group, Line: input.NodeLine(ir.node, "spec", "initiative"), Msg: fmt.Sprintf("initiative %s: %s", ref.src.display(initPath), pathErrMsg(err))})
 		}
 		initPath, builtin = t.Spec.Initiative, true
@@ -268,7 +270,10 @@ func oneError(err error) error {
 // inline object.
 func (ir *initiativeRunner) objects(src any) ([]*unstructured.Unstructured, error) {
 	if p, ok := src.(string); ok {
-		full := path.Join(path.Dir(ir.file), p)
+		full, err := ir.src.join(ir.file, "path", p)
+		if err != nil {
+			return nil, errors.New(pathErrMsg(err))
+		}
 		objs, err := ir.r.objects(ir.src, full)
 		if err != nil {
 			return nil, fmt.Errorf("%s: %s", ir.src.display(full), pathErrMsg(err))

@@ -82,12 +82,17 @@ type Options struct {
 // root inside FS ("" or "." for FS itself): shared Rego is read from its lib/
 // folder and initiatives find their policies under it. Paths under Root are
 // shown in results as Prefix followed by the path relative to Root; other
-// paths are shown as "/" + path.
+// paths of FS are shown as Base followed by the path.
+//
+// Nothing outside FS is ever read: a suite or initiative test path that
+// leads above it ("../..") is an input error naming the field. Give an FS
+// from input.OpenRoot so that symlinks leading out of it are refused too.
 type Source struct {
 	FS     fs.FS
 	Root   string
 	Paths  []string
 	Prefix string
+	Base   string
 }
 
 // Run tests paths of fsys (default ".") and, with opts.Library, the built-in
@@ -125,7 +130,7 @@ func (r *runner) run(ctx context.Context, sources []Source) (*Report, error) {
 		if s.Root == "" {
 			root = "."
 		}
-		srcs = append(srcs, &source{id: strconv.Itoa(i), fsys: s.FS, root: root, prefix: s.Prefix, paths: s.Paths})
+		srcs = append(srcs, &source{id: strconv.Itoa(i), fsys: s.FS, root: root, prefix: s.Prefix, base: s.Base, paths: s.Paths})
 	}
 	if opts.Library {
 		srcs = append(srcs, r.builtinLib)

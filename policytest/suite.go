@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"io/fs"
-	"path"
 	"regexp"
 	"strings"
 	"time"
@@ -181,12 +180,14 @@ func (sr *suiteRunner) matches(test, kase string) bool {
 	return sr.filter.match(sr.group, test, kase)
 }
 
-// resolve joins a suite-relative path as gator does; absolute paths are not allowed.
-func (sr *suiteRunner) resolve(p string) (string, error) {
-	if path.IsAbs(p) {
-		return "", fmt.Errorf("%q: paths in a suite are relative to the suite file", p)
+// resolve joins a suite-relative path as gator does; absolute paths and
+// paths leading out of the repository are refused.
+func (sr *suiteRunner) resolve(field, p string) (string, error) {
+	j, err := sr.src.join(sr.file, field, p)
+	if err != nil {
+		return "", errors.New(pathErrMsg(err))
 	}
-	return path.Join(path.Dir(sr.file), p), nil
+	return j, nil
 }
 
 func (sr *suiteRunner) runTest(ctx context.Context, i int, t *suiteTest) {
@@ -223,7 +224,7 @@ func (sr *suiteRunner) runTest(ctx context.Context, i int, t *suiteTest) {
 		fail(StatusError, "missing template", 0)
 		return
 	}
-	tp, err := sr.resolve(t.Template)
+	tp, err := sr.resolve("template", t.Template)
 	if err != nil {
 		inputErr(err, input.NodeLine(sr.node, "tests", i, "template"))
 		return
@@ -252,7 +253,7 @@ func (sr *suiteRunner) runTest(ctx context.Context, i int, t *suiteTest) {
 		fail(StatusError, "missing constraint", 0)
 		return
 	}
-	cp, err := sr.resolve(t.Constraint)
+	cp, err := sr.resolve("constraint", t.Constraint)
 	if err != nil {
 		inputErr(err, input.NodeLine(sr.node, "tests", i, "constraint"))
 		return
@@ -296,7 +297,7 @@ func (sr *suiteRunner) runTest(ctx context.Context, i int, t *suiteTest) {
 	}
 	var expObjs []*unstructured.Unstructured
 	if t.Expansion != "" {
-		ep, err := sr.resolve(t.Expansion)
+		ep, err := sr.resolve("expansion", t.Expansion)
 		if err == nil {
 			var objs []*unstructured.Unstructured
 			if objs, err = sr.r.objects(sr.src, ep); err == nil {
@@ -382,7 +383,7 @@ func (sr *suiteRunner) runCase(ctx context.Context, eng *engine.Engine, i, j int
 	if len(c.Assertions) == 0 {
 		return bad("assertions must be non-empty"), ok
 	}
-	op, err := sr.resolve(c.Object)
+	op, err := sr.resolve("object", c.Object)
 	if err != nil {
 		return bad(err.Error(), "object"), ok
 	}
@@ -402,7 +403,7 @@ func (sr *suiteRunner) runCase(ctx context.Context, eng *engine.Engine, i, j int
 		}
 	}()
 	for k, inv := range c.Inventory {
-		ip, err := sr.resolve(inv)
+		ip, err := sr.resolve("inventory", inv)
 		if err != nil {
 			return bad(err.Error(), "inventory", k), ok
 		}
@@ -455,10 +456,14 @@ func messagesOf(vs []engine.Violation) string {
 func pathErrMsg(err error) string {
 	var ie *input.Error
 	if errors.As(err, &ie) {
-		if ie.Line > 0 {
-			return fmt.Sprintf("line %d: %s", ie.Line, ie.Msg)
+		msg := ie.Msg
+		if ie.Hint != "" {
+			msg += " (" + ie.Hint + ")"
 		}
-		return ie.Msg
+		if ie.Line > 0 {
+			return fmt.Sprintf("line %d: %s", ie.Line, msg)
+		}
+		return msg
 	}
 	var pe *fs.PathError
 	if errors.As(err, &pe) {

@@ -63,7 +63,7 @@ func (r templateRef) key() string {
 // resolveTemplateRef decides what p (already joined with the suite folder)
 // names, reading as little as possible.
 func resolveTemplateRef(src *source, p string) (templateRef, error) {
-	info, err := fs.Stat(src.fsys, p)
+	info, err := input.Stat(src.fsys, p)
 	if err != nil {
 		return templateRef{}, err
 	}

@@ -7,9 +7,11 @@ import (
 	"io"
 	"io/fs"
 	"regexp"
+	"strings"
 
 	"go.yaml.in/yaml/v3"
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
+	"k8s.io/apimachinery/pkg/runtime"
 
 	"github.com/edict-policy/edict/input"
 )
@@ -119,7 +121,26 @@ func toUnstructured(v any) (*unstructured.Unstructured, error) {
 	}
 	u := &unstructured.Unstructured{}
 	if err := u.UnmarshalJSON(data); err != nil {
-		return nil, err
+		return nil, objectError(err)
 	}
 	return u, nil
+}
+
+// objectError words a decoding failure without the object itself: the
+// Kubernetes decoder quotes the whole object in its missing-kind and
+// missing-apiVersion errors, and a sample symlinked or pasted from a secret
+// must not reach CI logs through them.
+func objectError(err error) error {
+	switch {
+	case runtime.IsMissingKind(err):
+		return errors.New("the object has no kind; every object needs apiVersion and kind")
+	case runtime.IsMissingVersion(err):
+		return errors.New("the object has no apiVersion; every object needs apiVersion and kind")
+	}
+	msg, _, _ := strings.Cut(err.Error(), "\n")
+	if i := strings.Index(msg, " '"); i >= 0 {
+		// Decoder errors quote their input after the first apostrophe.
+		msg = msg[:i]
+	}
+	return errors.New(msg)
 }

@@ -2,12 +2,12 @@ package main
 
 import (
 	"fmt"
-	"os"
 	"strings"
 
 	"github.com/sigstore/sigstore/pkg/signature"
 	"github.com/spf13/cobra"
 
+	"github.com/edict-policy/edict/input"
 	"github.com/edict-policy/edict/policytest"
 )
 
@@ -43,7 +43,12 @@ func runPreBuildTests(cmd *cobra.Command, targets []buildTarget, eval evalOption
 		if r != "." {
 			prefix = r
 		}
-		sources = append(sources, policytest.Source{FS: os.DirFS(r), Paths: []string{"."}, Prefix: prefix})
+		// Confined to the repository: suites and samples may not lead out of it.
+		fsys, err := input.OpenRoot(r)
+		if err != nil {
+			return withExit(ExitUsage, err)
+		}
+		sources = append(sources, policytest.Source{FS: fsys, Paths: []string{"."}, Prefix: prefix, Base: prefix})
 	}
 	opts := policytest.Options{Library: library}
 	eval.apply(&opts)

@@ -3,12 +3,14 @@ package main
 import (
 	"errors"
 	"fmt"
+	"io/fs"
 	"os"
 	"path/filepath"
 	"strings"
 
 	"github.com/spf13/cobra"
 
+	"github.com/edict-policy/edict/input"
 	"github.com/edict-policy/edict/policytest"
 )
 
@@ -49,6 +51,10 @@ directly to test them). As for build, a
 folder PATH is a repository root: shared Rego is read from its lib/ folder
 and its initiatives find their policies under it. --root sets one root for
 every PATH instead (files are always read relative to the current folder).
+
+Nothing outside the repository root is read: the current folder (or
+--root, or a folder PATH outside the current folder). A suite path that
+leads out of it with ".." or through a symlink is refused as bad input.
 --library tests the built-in library; given alone it tests only the library.
 
 Exit code: 0 when everything passes, 1 when a test fails (or coverage is
@@ -166,24 +172,18 @@ func trimRecursive(p string) string {
 	return p
 }
 
-// testSources maps command-line paths onto file trees. Files are read
-// through the file system root, as gator does, so suites may reach files
-// outside the folder given. As for build, a folder given on the command line
-// is a repository root of its own (its lib/ folder holds shared Rego, its
-// initiatives find their policies under it); files belong to --root (default
-// the current folder). With --root, every path belongs to that one root.
+// testSources maps command-line paths onto file trees, each confined to a
+// repository root: nothing a suite, initiative test or sample names may
+// resolve outside it, by ".." or by a symlink, so a pull request cannot make
+// edict read (and print) the runner's files.
+//
+// With --root, every path belongs to that one root and must lie inside it.
+// Otherwise paths inside the current folder are read within it (a folder
+// PATH is still a repository root of its own for lib/ and initiatives, and
+// its suites may use gator's "../" paths to files elsewhere in the current
+// folder); a folder PATH outside the current folder is confined to itself,
+// and a file PATH outside it needs --root.
 func testSources(root string, rootSet bool, args []string) ([]policytest.Source, error) {
-	fsys := os.DirFS(string(filepath.Separator))
-	inFS := func(abs string) (string, error) {
-		if filepath.VolumeName(abs) != "" {
-			return "", errors.New(abs + ": paths on other volumes are not supported")
-		}
-		p := strings.TrimPrefix(filepath.ToSlash(abs), "/")
-		if p == "" {
-			p = "."
-		}
-		return p, nil
-	}
 	absRoot, err := filepath.Abs(root)
 	if err != nil {
 		return nil, err
@@ -191,30 +191,57 @@ func testSources(root string, rootSet bool, args []string) ([]policytest.Source,
 	if info, err := os.Stat(absRoot); err != nil || !info.IsDir() {
 		return nil, fmt.Errorf("--root %s: not a folder", root)
 	}
-	rootPath, err := inFS(absRoot)
+	rootFS, err := input.OpenRoot(absRoot)
 	if err != nil {
 		return nil, err
 	}
-	prefix := ""
+	// base shows paths of the root's tree the way the user reaches them.
+	base := ""
 	if cwd, err := os.Getwd(); err != nil || filepath.Clean(cwd) != absRoot {
-		prefix = filepath.ToSlash(filepath.Clean(root)) + "/"
+		base = filepath.ToSlash(filepath.Clean(root)) + "/"
 	}
-	main := policytest.Source{FS: fsys, Root: rootPath, Prefix: prefix}
+	main := policytest.Source{FS: rootFS, Root: ".", Prefix: base, Base: base}
 	var sources []policytest.Source
 	for _, a := range args {
 		abs, err := filepath.Abs(a)
 		if err != nil {
 			return nil, err
 		}
-		p, err := inFS(abs)
-		if err != nil {
-			return nil, err
+		info, statErr := os.Stat(abs)
+		isDir := statErr == nil && info.IsDir()
+		rel, inside := within(absRoot, abs)
+		switch {
+		case !inside && errors.Is(statErr, fs.ErrNotExist):
+			return nil, fmt.Errorf("%s: no such file or folder", a)
+		case !inside && (rootSet || !isDir):
+			flag := "the current folder"
+			if rootSet {
+				flag = "--root " + root
+			}
+			return nil, fmt.Errorf("%s is outside the repository root (%s); tests read only files inside it (pass --root with a folder that holds it, or run edict from there)", a, flag)
+		case !inside:
+			// A folder elsewhere is a repository of its own, confined to itself.
+			fsys, err := input.OpenRoot(abs)
+			if err != nil {
+				return nil, err
+			}
+			prefix := filepath.ToSlash(filepath.Clean(a)) + "/"
+			sources = append(sources, policytest.Source{FS: fsys, Root: ".", Paths: []string{"."}, Prefix: prefix, Base: prefix})
+		case !rootSet && isDir && rel != ".":
+			sources = append(sources, policytest.Source{FS: rootFS, Root: rel, Paths: []string{rel}, Prefix: filepath.ToSlash(filepath.Clean(a)) + "/", Base: base})
+		default:
+			main.Paths = append(main.Paths, rel)
 		}
-		if info, err := os.Stat(abs); !rootSet && err == nil && info.IsDir() && abs != absRoot {
-			sources = append(sources, policytest.Source{FS: fsys, Root: p, Paths: []string{p}, Prefix: filepath.ToSlash(filepath.Clean(a)) + "/"})
-			continue
-		}
-		main.Paths = append(main.Paths, p)
 	}
 	return append(sources, main), nil
+}
+
+// within returns target relative to root, as a slash path, when it lies
+// inside root.
+func within(root, target string) (string, bool) {
+	rel, err := filepath.Rel(root, target)
+	if err != nil || rel == ".." || strings.HasPrefix(rel, ".."+string(filepath.Separator)) || filepath.IsAbs(rel) {
+		return "", false
+	}
+	return filepath.ToSlash(rel), true
 }

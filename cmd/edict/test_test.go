@@ -18,12 +18,12 @@ func TestTestCommandExitCodes(t *testing.T) {
 		stderr  string // the whole of stderr
 	}{
 		{"passing suites", []string{"test", testdata + "gator"}, ExitOK, "34 passed, 0 failed", ""},
-		{"failing suites", []string{"test", testdata + "failing"}, ExitFailure, "1 passed, 6 failed", "edict: 6 of 7 test(s) failed\n"},
-		{"bad input is not a failure", []string{"test", testdata + "bad"}, ExitUsage, "2 passed, 0 failed, 11 errors", "edict: 11 test(s) could not run because of bad input\n"},
+		{"failing suites", []string{"test", "--root", testdata, testdata + "failing"}, ExitFailure, "1 passed, 6 failed", "edict: 6 of 7 test(s) failed\n"},
+		{"bad input is not a failure", []string{"test", "--root", testdata, testdata + "bad"}, ExitUsage, "2 passed, 0 failed, 11 errors", "edict: 11 test(s) could not run because of bad input\n"},
 		{"folder is a root with its lib", []string{"test", testdata + "repo", "--run", "repo/(lib|policies)/"}, ExitOK, "8 passed, 0 failed", ""},
 		{"initiative tests", []string{"test", testdata + "repo/tests/prod_test.yaml", "--root", testdata + "repo"}, ExitOK, "6 passed, 0 failed", ""},
 		{"coverage gate", []string{"test", testdata + "repo/policies", "--root", testdata + "repo", "--coverage-min", "90"}, ExitFailure, "5 passed, 1 failed", "edict: 1 of 6 test(s) failed\n"},
-		{"missing path", []string{"test", testdata + "nope"}, ExitUsage, "0 passed, 0 failed, 1 errors", "edict: 1 test(s) could not run because of bad input\n"},
+		{"missing path", []string{"test", "testdata/nope"}, ExitUsage, "0 passed, 0 failed, 1 errors", "edict: 1 test(s) could not run because of bad input\n"},
 		{"no tests", []string{"test", "testdata/notests"}, ExitFailure, "0 passed, 0 failed", "edict: no tests found (pass --allow-empty if that is expected)\n"},
 		{"no tests allowed", []string{"test", "--allow-empty", "testdata/notests"}, ExitOK, "0 passed, 0 failed", "edict: no tests found\n"},
 		{"run matches nothing", []string{"test", "--run", "no-such-case", testdata + "gator"}, ExitFailure, "0 passed, 0 failed", "edict: no tests found (pass --allow-empty if that is expected)\n"},
@@ -61,7 +61,7 @@ func TestTestCommandExitCodes(t *testing.T) {
 }
 
 func TestTestCommandFormats(t *testing.T) {
-	out, _, code := runEdict(t, "", "test", "--format", "json", testdata+"failing")
+	out, _, code := runEdict(t, "", "test", "--format", "json", "--root", testdata, testdata+"failing")
 	var rep struct {
 		Passed, Failed int
 		Results        []struct{ Status, Group, Name string }
@@ -69,7 +69,7 @@ func TestTestCommandFormats(t *testing.T) {
 	if err := json.Unmarshal([]byte(out), &rep); err != nil || code != ExitFailure || rep.Passed != 1 || rep.Failed != 6 || len(rep.Results) != 7 {
 		t.Errorf("json: exit %d, %+v, %v\n%s", code, rep, err, out)
 	}
-	out, _, code = runEdict(t, "", "test", "--format", "junit", testdata+"failing")
+	out, _, code = runEdict(t, "", "test", "--format", "junit", "--root", testdata, testdata+"failing")
 	var suites struct {
 		XMLName  xml.Name `xml:"testsuites"`
 		Tests    int      `xml:"tests,attr"`
