@@ -107,12 +107,26 @@ type Report struct {
 	Initiatives []Initiative `json:"initiatives"`
 	Verdict     Verdict      `json:"verdict"`
 	Bump        Bump         `json:"bump"`
-	// Impact is the audit delta per reference, with --against.
-	Impact []Impact `json:"impact,omitempty"`
+	// Against and Impact are the audit of both sides over the same
+	// resources and its delta per reference, with --against.
+	Against *Against `json:"against,omitempty"`
+	Impact  []Impact `json:"impact,omitempty"`
 }
 
-// Tightens reports whether any change tightens.
-func (r *Report) Tightens() bool { return r.Verdict == VerdictTightening }
+// Tightens reports whether any change tightens: a tightening change, or,
+// with --against, an object NEW reports that OLD did not (or more weakly),
+// whatever the change that caused it (a Rego edit has no direction).
+func (r *Report) Tightens() bool {
+	if r.Verdict == VerdictTightening {
+		return true
+	}
+	for _, im := range r.Impact {
+		if im.tightens() {
+			return true
+		}
+	}
+	return false
+}
 
 // Side is one side of a comparison: where it came from and its bundles.
 type Side struct {

@@ -7,34 +7,6 @@ import (
 	"strings"
 )
 
-// Impact is the audit delta of one reference between OLD and NEW over the
-// same resources.
-type Impact struct {
-	Initiative     string   `json:"initiative"`
-	Ref            string   `json:"ref"`
-	NewlyDenied    []string `json:"newlyDenied,omitempty"`
-	NewlyWarned    []string `json:"newlyWarned,omitempty"`
-	NewlyAudited   []string `json:"newlyAudited,omitempty"`
-	NoLongerDenied []string `json:"noLongerDenied,omitempty"`
-	NoLongerWarned []string `json:"noLongerWarned,omitempty"`
-}
-
-func (i Impact) groups() []struct {
-	name    string
-	objects []string
-} {
-	return []struct {
-		name    string
-		objects []string
-	}{
-		{"newly denied", i.NewlyDenied},
-		{"newly warned", i.NewlyWarned},
-		{"newly audited", i.NewlyAudited},
-		{"no longer denied", i.NoLongerDenied},
-		{"no longer warned", i.NoLongerWarned},
-	}
-}
-
 // JSON writes the report as indented JSON.
 func JSON(w io.Writer, r *Report) error {
 	enc := json.NewEncoder(w)
@@ -62,11 +34,24 @@ func Text(w io.Writer, r *Report) error {
 			}
 		}
 	}
+	if a := r.Against; a != nil {
+		fmt.Fprintf(w, "\nimpact on %s: %s reviewed, %d skipped%s\n", strings.Join(a.Inputs, " "), plural(a.Objects, "object", "objects"), a.Skipped, inputErrors(a))
+		if len(r.Impact) == 0 {
+			fmt.Fprintln(w, "  no object is judged differently")
+		}
+	}
 	for _, im := range r.Impact {
-		fmt.Fprintf(w, "\nimpact %s/%s:\n", im.Initiative, im.Ref)
+		fmt.Fprintf(w, "  %s/%s:\n", im.Initiative, im.Ref)
 		for _, g := range im.groups() {
-			if len(g.objects) > 0 {
-				fmt.Fprintf(w, "  %s (%d): %s\n", g.name, len(g.objects), strings.Join(g.objects, ", "))
+			if g.objects == nil {
+				continue
+			}
+			fmt.Fprintf(w, "    %s: %d\n", g.name, g.objects.Count)
+			for _, o := range g.objects.Objects {
+				fmt.Fprintf(w, "      %s\n", o)
+			}
+			if more := g.objects.Count - len(g.objects.Objects); more > 0 {
+				fmt.Fprintf(w, "      … and %d more\n", more)
 			}
 		}
 	}
@@ -125,23 +110,36 @@ func Markdown(w io.Writer, r *Report) error {
 			fmt.Fprintf(&b, "\n<details><summary>%s</summary>\n\n```diff\n%s```\n\n</details>\n", cell(c.Summary), strings.ReplaceAll(c.Diff, "```", "` ` `"))
 		}
 	}
+	if a := r.Against; a != nil {
+		fmt.Fprintf(&b, "\n#### Impact on %s\n\n%s reviewed, %d skipped%s.\n", cell(strings.Join(a.Inputs, " ")), plural(a.Objects, "object", "objects"), a.Skipped, inputErrors(a))
+		if len(r.Impact) == 0 {
+			b.WriteString("\nNo object is judged differently.\n")
+		}
+	}
 	if len(r.Impact) > 0 {
-		b.WriteString("\n#### Impact on the given resources\n\n| initiative | reference | newly denied | newly warned | newly audited | no longer denied | no longer warned |\n|---|---|---|---|---|---|---|\n")
+		b.WriteString("\n| initiative | reference | newly denied | newly warned | newly audited | no longer denied | no longer warned | no longer audited |\n|---|---|---|---|---|---|---|---|\n")
 		for _, im := range r.Impact {
-			fmt.Fprintf(&b, "| %s | `%s` |", im.Initiative, im.Ref)
+			fmt.Fprintf(&b, "| %s | `%s` |", cell(im.Initiative), cell(im.Ref))
 			for _, g := range im.groups() {
-				fmt.Fprintf(&b, " %d |", len(g.objects))
+				n := 0
+				if g.objects != nil {
+					n = g.objects.Count
+				}
+				fmt.Fprintf(&b, " %d |", n)
 			}
 			b.WriteString("\n")
 		}
 		for _, im := range r.Impact {
 			for _, g := range im.groups() {
-				if len(g.objects) == 0 {
+				if g.objects == nil {
 					continue
 				}
-				fmt.Fprintf(&b, "\n<details><summary>%s/%s: %s (%d)</summary>\n\n", im.Initiative, im.Ref, g.name, len(g.objects))
-				for _, o := range g.objects {
-					fmt.Fprintf(&b, "- `%s`\n", o)
+				fmt.Fprintf(&b, "\n<details><summary>%s/%s: %s (%d)</summary>\n\n", cell(im.Initiative), cell(im.Ref), g.name, g.objects.Count)
+				for _, o := range g.objects.Objects {
+					fmt.Fprintf(&b, "- `%s`\n", strings.ReplaceAll(o, "`", "'"))
+				}
+				if more := g.objects.Count - len(g.objects.Objects); more > 0 {
+					fmt.Fprintf(&b, "- … and %d more\n", more)
 				}
 				b.WriteString("\n</details>\n")
 			}
@@ -149,6 +147,20 @@ func Markdown(w io.Writer, r *Report) error {
 	}
 	_, err := io.WriteString(w, b.String())
 	return err
+}
+
+func plural(n int, one, many string) string {
+	if n == 1 {
+		return fmt.Sprintf("%d %s", n, one)
+	}
+	return fmt.Sprintf("%d %s", n, many)
+}
+
+func inputErrors(a *Against) string {
+	if len(a.Errors) == 0 {
+		return ""
+	}
+	return fmt.Sprintf(", %s could not be read", plural(len(a.Errors), "input", "inputs"))
 }
 
 func cell(s string) string {

@@ -168,3 +168,82 @@ func TestDiffExitCodes(t *testing.T) {
 		})
 	}
 }
+
+const labelsPolicy = `apiVersion: edict.dev/v1alpha1
+kind: Policy
+metadata:
+  name: owner-label
+spec:
+  version: 1.0.0
+  title: Pods carry an owner label
+  constraintKind: OwnerLabel
+  match:
+    kinds: [{apiGroups: [""], kinds: [Pod]}]
+  effect: deny
+`
+
+const labelsRego = `package owner.label
+
+violation contains {"msg": "missing label owner"} if {
+	not input.review.object.metadata.labels.owner
+}
+`
+
+// TestDiffAgainst: --against audits both sides over the same manifests. A
+// Rego edit has no direction of its own, so only the impact shows that it
+// newly denies, and --fail-on tightening fails on it.
+func TestDiffAgainst(t *testing.T) {
+	dir := t.TempDir()
+	owner := "apiVersion: edict.dev/v1alpha1\nkind: Initiative\nmetadata:\n  name: owners\nspec:\n  version: 1.0.0\n  policies:\n    owner: {policy: owner-label}\n"
+	writeFiles(t, dir, map[string]string{
+		"old/team.yaml": diffOld, "new/team.yaml": diffNew,
+		"rego-old/initiatives/owners.yaml":          owner,
+		"rego-old/policies/owner-label/policy.yaml": labelsPolicy,
+		"rego-old/policies/owner-label/policy.rego": labelsRego,
+		"rego-new/initiatives/owners.yaml":          owner,
+		"rego-new/policies/owner-label/policy.yaml": labelsPolicy,
+		"rego-new/policies/owner-label/policy.rego": labelsRego + "\nviolation contains {\"msg\": \"missing label team\"} if {\n\tnot input.review.object.metadata.labels.team\n}\n",
+		"bad/pods.yaml": "apiVersion: v1\nkind: Pod\nmetadata: {name: [x\n",
+	})
+	manifests := "../../diff/testdata/against"
+	old, new := filepath.Join(dir, "old", "team.yaml"), filepath.Join(dir, "new", "team.yaml")
+	regoOld, regoNew := filepath.Join(dir, "rego-old"), filepath.Join(dir, "rego-new")
+	pods, err := os.ReadFile(filepath.Join(manifests, "prod.yaml"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	tests := []struct {
+		name  string
+		stdin string
+		args  []string
+		code  int
+		want  []string
+	}{
+		{"parameter and effect", "", []string{old, new, "--against", manifests}, 0, []string{
+			"team/registries:\n    newly denied: 3\n      Pod dev/api (", "Deployment prod/web (", "Pod prod/cache (",
+			"team/tags:\n    newly denied: 1\n      Pod prod/tool (", "no longer warned: 1",
+		}},
+		{"limit", "", []string{old, new, "--against", manifests, "--impact-limit", "1"}, 0, []string{"newly denied: 3\n      Pod dev/api", "… and 2 more"}},
+		{"standard input", string(pods), []string{old, new, "--against", "-"}, 0, []string{"impact on -: 3 objects reviewed", "newly denied: 2"}},
+		{"json", "", []string{old, new, "--against", manifests, "--output", "json"}, 0, []string{`"newlyDenied": {`, `"count": 3`, `"objects": 10`}},
+		{"rego change fails on tightening", "", []string{regoOld, regoNew, "--against", manifests, "--fail-on", "tightening"}, ExitFailure, []string{
+			"verdict: changed, direction unknown", "owners/owner:\n    newly denied: 4", "admitted before"}},
+		{"rego change without --against passes", "", []string{regoOld, regoNew, "--fail-on", "tightening"}, 0, []string{"changed, direction unknown"}},
+		{"unreadable input still reports", "", []string{old, new, "--against", manifests, "--against", filepath.Join(dir, "bad")}, ExitUsage, []string{"newly denied: 3", "1 input could not be read", "pods.yaml:3"}},
+		{"missing input", "", []string{old, new, "--against", filepath.Join(dir, "nope")}, ExitUsage, []string{"nope"}},
+		{"bad limit", "", []string{old, new, "--against", manifests, "--impact-limit", "0"}, ExitUsage, []string{"--impact-limit 0"}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			out, stderr, code := runEdict(t, tt.stdin, append([]string{"diff"}, tt.args...)...)
+			if code != tt.code {
+				t.Fatalf("exit %d, want %d\n%s%s", code, tt.code, out, stderr)
+			}
+			for _, w := range tt.want {
+				if !strings.Contains(out+stderr, w) {
+					t.Errorf("output lacks %q:\n%s%s", w, out, stderr)
+				}
+			}
+		})
+	}
+}
