@@ -1,9 +1,13 @@
 package main
 
 import (
+	"errors"
 	"os"
+	"os/exec"
+	"path/filepath"
 	"regexp"
 	"sort"
+	"strconv"
 	"strings"
 	"testing"
 
@@ -104,7 +108,7 @@ func TestActionFile(t *testing.T) {
 			}
 		}
 	}
-	for _, want := range []string{"build", "test", "version"} {
+	for _, want := range []string{"build", "test", "version", "diff", "audit"} {
 		if !commands[want] {
 			t.Errorf("the action never runs `edict %s`", want)
 		}
@@ -149,4 +153,122 @@ func mapValues(ms ...map[string]string) []string {
 		}
 	}
 	return out
+}
+
+// actionExpr is a GitHub expression as the action uses them in env values.
+var actionExpr = regexp.MustCompile(`\$\{\{\s*([a-z0-9_.-]+)\s*\}\}`)
+
+// runActionStep runs the script of the action's step whose `if` is cond,
+// as the runner would: bash, the step's env with the expressions resolved
+// from inputs, in dir. edict is the real edict (this test binary,
+// re-executed through a wrapper script).
+func runActionStep(t *testing.T, a *actionFile, cond, dir, edict string, inputs map[string]string) (string, int) {
+	t.Helper()
+	for _, s := range a.Runs.Steps {
+		if s.If != cond {
+			continue
+		}
+		env := append(os.Environ(), "GITHUB_STEP_SUMMARY="+filepath.Join(dir, "summary.md"))
+		for k, v := range s.Env {
+			v = actionExpr.ReplaceAllStringFunc(v, func(m string) string {
+				name := actionExpr.FindStringSubmatch(m)[1]
+				if name == "steps.install.outputs.edict" {
+					return edict
+				}
+				in, ok := strings.CutPrefix(name, "inputs.")
+				if !ok {
+					t.Fatalf("step %q: unexpected expression %s", cond, m)
+				}
+				if v, ok := inputs[in]; ok {
+					return v
+				}
+				return a.Inputs[in].Default
+			})
+			env = append(env, k+"="+v)
+		}
+		cmd := exec.Command("bash", "-c", s.Run)
+		cmd.Dir = dir
+		cmd.Env = env
+		out, err := cmd.CombinedOutput()
+		var exit *exec.ExitError
+		switch {
+		case err == nil:
+			return string(out), 0
+		case errors.As(err, &exit):
+			return string(out), exit.ExitCode()
+		}
+		t.Fatal(err)
+	}
+	t.Fatalf("action.yml has no step with if: %s", cond)
+	return "", 0
+}
+
+// TestActionDiffAndAuditSteps runs the action's diff and audit steps with
+// the real edict on a git repository whose working tree tightens an
+// initiative: the reports land in the reports folder and the job summary,
+// and the fail-on inputs decide the step's exit status.
+func TestActionDiffAndAuditSteps(t *testing.T) {
+	raw, err := os.ReadFile("../../action.yml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var a actionFile
+	if err := yaml.UnmarshalStrict(raw, &a); err != nil {
+		t.Fatal(err)
+	}
+	dir := t.TempDir()
+	edict := filepath.Join(dir, "edict")
+	self, err := os.Executable()
+	if err != nil {
+		t.Fatal(err)
+	}
+	wrapper := "#!/bin/bash\nIFS=$'\\x1f'\nEDICT_TEST_MAIN_ARGS=\"$*\" exec " + strconv.Quote(self) + "\n"
+	if err := os.WriteFile(edict, []byte(wrapper), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	repo := filepath.Join(dir, "repo")
+	files := map[string]string{"initiatives/team.yaml": diffOld}
+	for _, f := range []string{"namespaces.yaml", "prod.yaml", "legacy.yaml"} {
+		data, err := os.ReadFile(filepath.Join("../../diff/testdata/against", f))
+		if err != nil {
+			t.Fatal(err)
+		}
+		files["clusters/prod/"+f] = string(data)
+	}
+	writeFiles(t, repo, files)
+	gitIn(t, repo, "init", "-q", "-b", "main")
+	gitIn(t, repo, "add", ".")
+	gitIn(t, repo, "commit", "-q", "-m", "old")
+	writeFiles(t, repo, map[string]string{"initiatives/team.yaml": diffNew})
+
+	const diffStep, auditStep = "inputs.diff-base != ''", "inputs.against != ''"
+	inputs := map[string]string{"paths": "initiatives/team.yaml", "diff-base": "git:main", "against": "clusters/prod", "diff-fail-on": "tightening"}
+	out, code := runActionStep(t, &a, diffStep, repo, edict, inputs)
+	if code != ExitFailure {
+		t.Errorf("diff step with diff-fail-on tightening: exit %d, want %d\n%s", code, ExitFailure, out)
+	}
+	out, code = runActionStep(t, &a, auditStep, repo, edict, inputs)
+	if code != ExitFailure {
+		t.Errorf("audit step: exit %d, want %d (new denials)\n%s", code, ExitFailure, out)
+	}
+	reports := filepath.Join(repo, "edict-reports")
+	for file, want := range map[string]string{
+		"diff-0.md":     "#### Impact on clusters/prod",
+		"audit-0.md":    "new",
+		"audit-0.sarif": `"version": "2.1.0"`,
+		"../summary.md": "| team | `registries` | 3 |",
+	} {
+		data, err := os.ReadFile(filepath.Join(reports, file))
+		if err != nil || !strings.Contains(string(data), want) {
+			t.Errorf("%s lacks %q (%v):\n%s", file, want, err, data)
+		}
+	}
+
+	// The same change passes when the job only reports.
+	inputs["diff-fail-on"], inputs["audit-fail-on"] = "none", "none"
+	for _, step := range []string{diffStep, auditStep} {
+		if out, code := runActionStep(t, &a, step, repo, edict, inputs); code != 0 {
+			t.Errorf("%s with fail-on none: exit %d\n%s", step, code, out)
+		}
+	}
 }
