@@ -66,6 +66,8 @@ fuzz:
 	$(GO) test ./policytest -run '^$$' -fuzz FuzzSuiteFile -fuzztime 30s
 	$(GO) test ./policytest -run '^$$' -fuzz FuzzInitiativeTestFile -fuzztime 30s
 	$(GO) test ./bundle -run '^$$' -fuzz FuzzReadArchive -fuzztime 30s
+	$(GO) test ./bundle -run '^$$' -fuzz FuzzWriteArchive -fuzztime 30s
+	$(GO) test ./atomicwrite -run '^$$' -fuzz FuzzTree -fuzztime 30s
 	$(GO) test ./rendered -run '^$$' -fuzz FuzzParseIndex -fuzztime 30s
 	$(GO) test ./rendered -run '^$$' -fuzz FuzzParse$$ -fuzztime 30s
 	$(GO) test ./lint -run '^$$' -fuzz FuzzLint -fuzztime 30s

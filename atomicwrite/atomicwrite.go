@@ -73,11 +73,17 @@ func Tree(dir string, files map[string][]byte, check func(dir string) error) err
 			if err := mkdirs(tmp, path.Dir(p), dirs); err != nil {
 				return err
 			}
+			if err := injected("write " + p); err != nil {
+				return err
+			}
 			if err := createSynced(filepath.Join(tmp, filepath.FromSlash(p)), files[p], 0o644); err != nil {
 				return err
 			}
 		}
 		for d := range dirs {
+			if err := injected("sync " + d); err != nil {
+				return err
+			}
 			if err := syncDir(filepath.Join(tmp, filepath.FromSlash(d))); err != nil {
 				return err
 			}
@@ -156,6 +162,19 @@ func recoverSwap(dir string) error {
 	return nil
 }
 
+// fault, set only by tests, is called before each step of a folder write
+// that can fail on a real disk (full, read-only, a race); its error makes
+// that step fail, so tests can prove that a failure at any step leaves the
+// destination as it was and nothing behind.
+var fault func(step string) error
+
+func injected(step string) error {
+	if fault == nil {
+		return nil
+	}
+	return fault(step)
+}
+
 func fillAndSwap(dir string, fill func(tmp string) error) (err error) {
 	tmp, err := os.MkdirTemp(filepath.Dir(dir), tmpPrefix(dir))
 	if err != nil {
@@ -181,6 +200,9 @@ func mkdirs(root, d string, made map[string]bool) error {
 		return nil
 	}
 	if err := mkdirs(root, path.Dir(d), made); err != nil {
+		return err
+	}
+	if err := injected("mkdir " + d); err != nil {
 		return err
 	}
 	if err := os.Mkdir(filepath.Join(root, filepath.FromSlash(d)), 0o755); err != nil {
@@ -234,10 +256,16 @@ func replaceDir(src, dst string) error {
 	info, err := os.Lstat(dst)
 	switch {
 	case errors.Is(err, os.ErrNotExist):
+		if err := injected("rename into place"); err != nil {
+			return fmt.Errorf("move into place: %w", err)
+		}
 		if err := os.Rename(src, dst); err != nil {
 			return fmt.Errorf("move into place: %w", err)
 		}
-		return syncDir(parent)
+		// The content is in place and complete: past this point a failure
+		// must not be reported as a failed write.
+		_ = syncDir(parent)
+		return nil
 	case err != nil:
 		return err
 	case !info.IsDir():
@@ -252,20 +280,32 @@ func replaceDir(src, dst string) error {
 	if err := os.Remove(old); err != nil {
 		return err
 	}
+	if err := injected("rename aside"); err != nil {
+		return fmt.Errorf("move the old content aside: %w", err)
+	}
 	if err := os.Rename(dst, old); err != nil {
 		return fmt.Errorf("move the old content aside: %w", err)
 	}
-	if err := os.Rename(src, dst); err != nil {
+	err = injected("rename into place")
+	if err == nil {
+		err = os.Rename(src, dst)
+	}
+	if err != nil {
 		if rerr := os.Rename(old, dst); rerr != nil {
 			return fmt.Errorf("move into place: %w (and restoring the old content from %s failed: %v)", err, old, rerr)
 		}
 		return fmt.Errorf("move into place: %w", err)
 	}
-	if err := syncDir(parent); err != nil {
-		return err
+	// The new content is in place and complete: a failure from here on is
+	// not a failed write (the caller would report a write that happened as
+	// failed). The old content stays in .old- until the parent's entries
+	// are durable; the next writer removes a leftover .old- (recoverSwap),
+	// since dst exists.
+	if injected("sync parent") != nil || syncDir(parent) != nil {
+		return nil
 	}
-	if err := os.RemoveAll(old); err != nil {
-		return fmt.Errorf("remove the old content %s: %w", old, err)
+	if injected("remove old") == nil {
+		_ = os.RemoveAll(old)
 	}
 	return nil
 }
