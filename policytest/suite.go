@@ -237,7 +237,12 @@ func (sr *suiteRunner) runTest(ctx context.Context, i int, t *suiteTest) {
 	entry := sr.r.templates.entry(ref)
 	eng, err := sr.r.templates.acquire(ctx, entry)
 	if err != nil {
-		inputErr(err, input.NodeLine(sr.node, "tests", i, "template"))
+		tline := input.NodeLine(sr.node, "tests", i, "template")
+		if ie := asInputError(sr.group, err); ie.File != sr.group {
+			// Name the field: the problem is in the file it names.
+			err = &input.Error{File: sr.group, Line: tline, Msg: "template " + ie.Error()}
+		}
+		inputErr(err, tline)
 		return
 	}
 	clean := true

@@ -243,3 +243,41 @@ func TestTestClimbsInsideRepository(t *testing.T) {
 		t.Errorf("from the repository: exit %d\n%s%s", code, out, stderr)
 	}
 }
+
+// TestTestErrorsQuoteOnlyAnExcerpt: files inside the repository that fail
+// to parse (a credential pasted where a sample belongs) are reported by
+// file, line and field, quoting at most a 40-character excerpt of them.
+func TestTestErrorsQuoteOnlyAnExcerpt(t *testing.T) {
+	secret := fakeCredential + fakeCredential
+	bad := map[string]string{
+		"docker config":      `{"auths": {"ghcr.io": {"auth": "` + secret + `"}}}`,
+		"no kind":            "apiVersion: v1\ndata:\n  token: " + secret + "\n",
+		"syntax error":       "apiVersion: v1\nkind: Secret\ndata: {token: " + secret + "\n",
+		"scalar":             secret + "\n",
+		"kind is a mapping":  "apiVersion: v1\nkind: {a: " + secret + "}\n",
+		"tab in indentation": "apiVersion: v1\nkind: Secret\ndata:\n\t" + secret + ": x\n",
+	}
+	for name, content := range bad {
+		t.Run(name, func(t *testing.T) {
+			for _, field := range []string{"object", "template", "constraint"} {
+				files := map[string]string{"suites/pasted.yaml": content}
+				switch field {
+				case "object":
+					files["suites/suite.yaml"] = suiteYAML("template.yaml", "pasted.yaml")
+				case "template":
+					files["suites/suite.yaml"] = suiteYAML("pasted.yaml", "pod.yaml")
+				case "constraint":
+					files["suites/suite.yaml"] = strings.Replace(suiteYAML("template.yaml", "pod.yaml"), "constraint.yaml", "pasted.yaml", 1)
+				}
+				repo, _ := hostileRepo(t, files)
+				out, stderr, code := runEdict(t, "", "test", repo)
+				if code != ExitUsage || !strings.Contains(out, "suites/suite.yaml:") || !strings.Contains(out, field) {
+					t.Errorf("%s: exit %d, want %d naming the suite line and %s\n%s%s", field, code, ExitUsage, field, out, stderr)
+				}
+				if strings.Contains(out+stderr, secret[:41]) {
+					t.Errorf("%s: output quotes the file beyond an excerpt:\n%s%s", field, out, stderr)
+				}
+			}
+		})
+	}
+}
