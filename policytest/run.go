@@ -4,7 +4,8 @@
 //
 // Entry point:
 //
-//	report, err := policytest.Run(ctx, os.DirFS("."), []string{"."}, policytest.Options{})
+//	repo, err := input.OpenRoot(".") // nothing outside it can be read
+//	report, err := policytest.Run(ctx, repo, []string{"."}, policytest.Options{})
 //	// report.ExitCode(): 0 all passed, 1 a test failed, 2 bad input
 //
 // Run discovers, under each path of fsys (folders are walked; hidden folders

@@ -51,11 +51,12 @@ directly to test them). As for build, a
 folder PATH is a repository root: shared Rego is read from its lib/ folder
 and its initiatives find their policies under it. --root sets one root for
 every PATH instead (files are always read relative to the current folder).
+--library tests the built-in library; given alone it tests only the library.
 
 Nothing outside the repository root is read: the current folder (or
---root, or a folder PATH outside the current folder). A suite path that
-leads out of it with ".." or through a symlink is refused as bad input.
---library tests the built-in library; given alone it tests only the library.
+--root, or a folder PATH outside the current folder). A suite, initiative
+test or sample path that leads out of it with "..", or through a symlink,
+is refused as bad input naming the file, line and field.
 
 Exit code: 0 when everything passes, 1 when a test fails (or coverage is
 below --coverage-min, or no test is found without --allow-empty), 2 when an input is bad (missing file, invalid YAML,
