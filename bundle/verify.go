@@ -22,13 +22,17 @@ import (
 
 // VerifyResult describes a verified artifact or bundle folder.
 type VerifyResult struct {
-	Reference  string         `json:"reference"`
-	Digest     string         `json:"digest,omitempty"`
-	Name       string         `json:"name"`
-	Version    string         `json:"version"`
-	Files      int            `json:"files"`
-	Signatures []SignatureRef `json:"signatures,omitempty"` // the signatures that verified
-	Signed     bool           `json:"signed"`
+	Reference string `json:"reference"`
+	Digest    string `json:"digest,omitempty"`
+	Name      string `json:"name"`
+	Version   string `json:"version"`
+	Files     int    `json:"files"`
+	// Gatekeeper is the oldest Gatekeeper release the bundle runs on and
+	// EdictVersion the edict that built it, as bundle.json records them.
+	Gatekeeper   string         `json:"gatekeeper,omitempty"`
+	EdictVersion string         `json:"edictVersion,omitempty"`
+	Signatures   []SignatureRef `json:"signatures,omitempty"` // the signatures that verified
+	Signed       bool           `json:"signed"`
 }
 
 // Fetched is an artifact read from a registry or layout, checked against
@@ -107,6 +111,7 @@ func fetchVerified(ctx context.Context, t oras.ReadOnlyTarget, loc *Location, v 
 	}
 	f.Content = files
 	f.Name, f.Version, f.Files = idx.Name, idx.Version, len(idx.Files)
+	f.Gatekeeper, f.EdictVersion = idx.Gatekeeper, idx.EdictVersion
 	return f, nil
 }
 
@@ -178,7 +183,7 @@ func VerifyFolder(dir string, v signature.Verifier) (*VerifyResult, error) {
 	if err != nil {
 		return nil, err
 	}
-	res := &VerifyResult{Reference: dir, Name: idx.Name, Version: idx.Version, Files: len(idx.Files)}
+	res := &VerifyResult{Reference: dir, Name: idx.Name, Version: idx.Version, Files: len(idx.Files), Gatekeeper: idx.Gatekeeper, EdictVersion: idx.EdictVersion}
 	if v != nil {
 		sig, err := fs.ReadFile(fsys, SignatureFile)
 		if errors.Is(err, fs.ErrNotExist) {

@@ -87,6 +87,7 @@ type InitiativeSpec struct {
 	Title       string                `json:"title,omitempty"`
 	Description string                `json:"description,omitempty"`
 	Extends     string                `json:"extends,omitempty"`
+	Gatekeeper  string                `json:"gatekeeper,omitempty"`
 	Defaults    Defaults              `json:"defaults,omitempty"`
 	Policies    map[string]*Reference `json:"policies,omitempty"`
 	Exemptions  []Exemption           `json:"exemptions,omitempty"`

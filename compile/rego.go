@@ -116,7 +116,8 @@ func regoErrors(file string, err error) input.ErrorList {
 // Gatekeeper contract, with the libraries it needs.
 type CompiledPolicy struct {
 	*Policy
-	Libs []*Lib // sorted by package, only those the policy imports (transitively)
+	Libs   []*Lib // sorted by package, only those the policy imports (transitively)
+	module *ast.Module
 }
 
 // compileRego parses and compiles a policy's Rego together with the
@@ -196,7 +197,7 @@ func compileRego(p *Policy, libs map[string]*Lib) (*CompiledPolicy, error) {
 	if len(errs) > 0 {
 		return nil, errs.Err()
 	}
-	return &CompiledPolicy{Policy: p, Libs: needed}, nil
+	return &CompiledPolicy{Policy: p, Libs: needed, module: m}, nil
 }
 
 // forbiddenCalls reports every call of a builtin Gatekeeper does not offer

@@ -12,6 +12,8 @@ import (
 
 	"github.com/edict-policy/edict/input"
 	"github.com/edict-policy/edict/rendered"
+	"github.com/edict-policy/edict/target"
+	"github.com/edict-policy/edict/version"
 )
 
 // Labels and annotations edict puts on what it renders.
@@ -91,18 +93,31 @@ func (b *Builder) render(plan *Plan) (*rendered.Bundle, error) {
 	for _, ci := range plan.Chain {
 		inputs[ci.File] = ci.raw
 	}
+	// The bundle needs the target's Rego dialect and every builtin its
+	// policies call; the oldest release with both is its minimum.
+	minimum := target.Oldest
+	if plan.Target.Has(target.RegoV1) {
+		minimum = target.RegoV1.Since
+	}
 	for _, pname := range slices.Sorted(maps.Keys(usedPolicies)) {
 		cp, _ := b.cat.Compile(pname)
-		t, ok := b.templates[pname]
+		needs, terrs := checkTarget(cp, plan.Target)
+		if len(terrs) > 0 {
+			errs = append(errs, terrs...)
+			continue
+		}
+		minimum = target.Max(minimum, needs)
+		key := pname + "@" + plan.Target.String()
+		t, ok := b.templates[key]
 		if !ok {
 			var err error
-			if t, err = RenderTemplate(cp); err != nil {
+			if t, err = RenderTemplateFor(cp, plan.Target); err != nil {
 				return nil, fmt.Errorf("render template %s: %w", cp.TemplateName(), err)
 			}
 			if b.templates == nil {
 				b.templates = map[string]*rendered.Template{}
 			}
-			b.templates[pname] = t
+			b.templates[key] = t
 		}
 		out.Templates = append(out.Templates, t)
 		prefix := ""
@@ -119,6 +134,11 @@ func (b *Builder) render(plan *Plan) (*rendered.Bundle, error) {
 			inputs[lp] = []byte(l.Source)
 		}
 	}
+	if len(errs) > 0 {
+		return nil, errs.Err()
+	}
+	out.Gatekeeper = minimum.String()
+	out.EdictVersion = version.Get().Version
 	if needsExpansion {
 		exp := expansionTemplates()
 		for _, n := range slices.Sorted(maps.Keys(exp)) {
@@ -167,9 +187,10 @@ func (b *Builder) render(plan *Plan) (*rendered.Bundle, error) {
 	return out, nil
 }
 
-// TemplateObject returns the ConstraintTemplate of a compiled policy as a
-// plain object (the shape sigs.k8s.io/yaml marshals with sorted keys).
-func TemplateObject(cp *CompiledPolicy) map[string]any {
+// TemplateObjectFor returns the ConstraintTemplate of a compiled policy as
+// a plain object (the shape sigs.k8s.io/yaml marshals with sorted keys),
+// with the Rego in the form the target runs (see regoFor).
+func TemplateObjectFor(cp *CompiledPolicy, t target.Gatekeeper) (map[string]any, error) {
 	p := cp.Policy
 	annotations := map[string]any{
 		annotSyncWave:                    "-1",
@@ -182,13 +203,24 @@ func TemplateObject(cp *CompiledPolicy) map[string]any {
 	if len(p.Spec.Controls) > 0 {
 		annotations["edict.dev/controls"] = strings.Join(p.Spec.Controls, ", ")
 	}
-	source := map[string]any{"version": "v1", "rego": p.Rego}
-	if len(cp.Libs) > 0 {
-		libs := make([]any, len(cp.Libs))
-		for i, l := range cp.Libs {
-			libs[i] = l.Source
+	rego, libs, err := regoFor(cp, t)
+	if err != nil {
+		return nil, err
+	}
+	// From Rego v1 on, the code list names the dialect; older releases read
+	// the target's rego and libs fields, which are Rego v0.
+	tgt := map[string]any{"target": gatekeeperTarget}
+	if t.Has(target.RegoV1) {
+		source := map[string]any{"version": "v1", "rego": rego}
+		if len(libs) > 0 {
+			source["libs"] = toAny(libs)
 		}
-		source["libs"] = libs
+		tgt["code"] = []any{map[string]any{"engine": "Rego", "source": source}}
+	} else {
+		tgt["rego"] = rego
+		if len(libs) > 0 {
+			tgt["libs"] = toAny(libs)
+		}
 	}
 	return map[string]any{
 		"apiVersion": "templates.gatekeeper.sh/v1",
@@ -203,17 +235,32 @@ func TemplateObject(cp *CompiledPolicy) map[string]any {
 				"names":      map[string]any{"kind": p.Spec.ConstraintKind},
 				"validation": map[string]any{"openAPIV3Schema": templateSchema(p)},
 			}},
-			"targets": []any{map[string]any{
-				"target": gatekeeperTarget,
-				"code":   []any{map[string]any{"engine": "Rego", "source": source}},
-			}},
+			"targets": []any{tgt},
 		},
-	}
+	}, nil
 }
 
-// RenderTemplate renders a compiled policy's ConstraintTemplate.
+func toAny(s []string) []any {
+	out := make([]any, len(s))
+	for i, x := range s {
+		out[i] = x
+	}
+	return out
+}
+
+// RenderTemplate renders a compiled policy's ConstraintTemplate for the
+// default target.
 func RenderTemplate(cp *CompiledPolicy) (*rendered.Template, error) {
-	m, err := rendered.NewManifest("templates/"+cp.TemplateName()+".yaml", TemplateObject(cp))
+	return RenderTemplateFor(cp, target.Default)
+}
+
+// RenderTemplateFor renders a compiled policy's ConstraintTemplate for t.
+func RenderTemplateFor(cp *CompiledPolicy, t target.Gatekeeper) (*rendered.Template, error) {
+	obj, err := TemplateObjectFor(cp, t)
+	if err != nil {
+		return nil, err
+	}
+	m, err := rendered.NewManifest("templates/"+cp.TemplateName()+".yaml", obj)
 	if err != nil {
 		return nil, err
 	}

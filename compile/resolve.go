@@ -10,6 +10,7 @@ import (
 
 	"github.com/edict-policy/edict/input"
 	"github.com/edict-policy/edict/rendered"
+	"github.com/edict-policy/edict/target"
 )
 
 // Options tune a build.
@@ -18,6 +19,9 @@ type Options struct {
 	Now time.Time
 	// ExpiryWarning is how far ahead an exemption's expiry is announced; zero means 30 days.
 	ExpiryWarning time.Duration
+	// Gatekeeper is the release to build for, overriding the initiative's
+	// spec.gatekeeper; zero leaves the choice to the initiative.
+	Gatekeeper target.Gatekeeper
 }
 
 func (o Options) now() time.Time {
@@ -34,6 +38,8 @@ type Plan struct {
 	Chain      []*Initiative // the extends chain, root first, ending with Initiative
 	Refs       []*Resolved   // sorted by Ref
 	Warnings   []string
+	// Target is the Gatekeeper release the bundle is built for.
+	Target target.Gatekeeper
 }
 
 // Resolved is one reference after resolution.
@@ -66,6 +72,11 @@ func Resolve(repo fs.FS, file string, cat *Catalog, opts Options) (*Plan, error)
 func resolveChain(chain []*Initiative, cat *Catalog, opts Options) (*Plan, error) {
 	leaf := chain[len(chain)-1]
 	plan := &Plan{Initiative: leaf, Chain: chain}
+	tgt, terr := chooseTarget(chain, opts)
+	if terr != nil {
+		return nil, terr
+	}
+	plan.Target = tgt
 	refs, errs := choosePolicies(chain, cat)
 	if len(errs) > 0 {
 		return nil, errs.Err()

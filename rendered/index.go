@@ -27,14 +27,19 @@ const (
 // bundle except the index itself and its signature, so a signature over the
 // index covers the whole bundle.
 type Index struct {
-	APIVersion  string      `json:"apiVersion"`
-	Kind        string      `json:"kind"`
-	Name        string      `json:"name"`
-	Version     string      `json:"version"`
-	Description string      `json:"description,omitempty"`
-	Inputs      []Input     `json:"inputs"`
-	Policies    []Reference `json:"policies"`
-	Files       []File      `json:"files"`
+	APIVersion  string `json:"apiVersion"`
+	Kind        string `json:"kind"`
+	Name        string `json:"name"`
+	Version     string `json:"version"`
+	Description string `json:"description,omitempty"`
+	// Gatekeeper is the oldest Gatekeeper release the bundle runs on
+	// ("3.19"); EdictVersion is the edict that built it. Bundles from
+	// before they were recorded leave them empty.
+	Gatekeeper   string      `json:"gatekeeper,omitempty"`
+	EdictVersion string      `json:"edictVersion,omitempty"`
+	Inputs       []Input     `json:"inputs"`
+	Policies     []Reference `json:"policies"`
+	Files        []File      `json:"files"`
 }
 
 // Input is a source file that contributed to the bundle.
@@ -85,14 +90,16 @@ func (b *Bundle) Index() (*Index, error) {
 		return nil, fmt.Errorf("bundle: %w", err)
 	}
 	idx := &Index{
-		APIVersion:  APIVersion,
-		Kind:        Kind,
-		Name:        b.Name,
-		Version:     b.Version,
-		Description: b.Description,
-		Inputs:      slices.Clone(b.Inputs),
-		Policies:    slices.Clone(b.Policies),
-		Files:       make([]File, 0, len(files)),
+		APIVersion:   APIVersion,
+		Kind:         Kind,
+		Name:         b.Name,
+		Version:      b.Version,
+		Description:  b.Description,
+		Gatekeeper:   b.Gatekeeper,
+		EdictVersion: b.EdictVersion,
+		Inputs:       slices.Clone(b.Inputs),
+		Policies:     slices.Clone(b.Policies),
+		Files:        make([]File, 0, len(files)),
 	}
 	if idx.Inputs == nil {
 		idx.Inputs = []Input{}

@@ -75,11 +75,15 @@ type Constraint struct {
 // Bundle is a rendered initiative. Templates, Expansions, Constraints and
 // Kustomizations are each sorted by Path; Policies by Ref.
 type Bundle struct {
-	Name        string
-	Version     string
-	Description string
-	Inputs      []Input     // source files that went in, sorted by Path
-	Policies    []Reference // one entry per reference, enabled or not
+	Name    string
+	Version string
+	// Gatekeeper is the oldest Gatekeeper release (3.N) the bundle runs
+	// on; EdictVersion names the edict that built it.
+	Gatekeeper   string
+	EdictVersion string
+	Description  string
+	Inputs       []Input     // source files that went in, sorted by Path
+	Policies     []Reference // one entry per reference, enabled or not
 
 	Templates      []*Template
 	Expansions     []*Manifest

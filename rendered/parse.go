@@ -23,11 +23,13 @@ func Parse(files map[string][]byte) (*Bundle, error) {
 		return nil, err
 	}
 	b := &Bundle{
-		Name:        idx.Name,
-		Version:     idx.Version,
-		Description: idx.Description,
-		Inputs:      idx.Inputs,
-		Policies:    idx.Policies,
+		Name:         idx.Name,
+		Version:      idx.Version,
+		Description:  idx.Description,
+		Gatekeeper:   idx.Gatekeeper,
+		EdictVersion: idx.EdictVersion,
+		Inputs:       idx.Inputs,
+		Policies:     idx.Policies,
 	}
 	paths := make([]string, 0, len(files))
 	for p := range files {

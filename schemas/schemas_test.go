@@ -8,6 +8,7 @@ import (
 	"testing"
 
 	"github.com/edict-policy/edict/rendered"
+	"github.com/edict-policy/edict/target"
 	"github.com/santhosh-tekuri/jsonschema/v6"
 )
 
@@ -71,5 +72,32 @@ func TestEffectEnumMatchesCompiler(t *testing.T) {
 		if !slices.Equal(got, want) {
 			t.Errorf("%s schema effect enum = %v, want %v", kind, got, want)
 		}
+	}
+}
+
+// spec.gatekeeper offers editors exactly the releases edict builds for.
+func TestGatekeeperEnumMatchesTargets(t *testing.T) {
+	raw, err := Get("initiative")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var doc struct {
+		Properties struct {
+			Spec struct {
+				Properties map[string]struct {
+					Enum []string `json:"enum"`
+				} `json:"properties"`
+			} `json:"spec"`
+		} `json:"properties"`
+	}
+	if err := json.Unmarshal(raw, &doc); err != nil {
+		t.Fatal(err)
+	}
+	var want []string
+	for _, g := range target.All() {
+		want = append(want, g.String())
+	}
+	if got := doc.Properties.Spec.Properties["gatekeeper"].Enum; !slices.Equal(got, want) {
+		t.Errorf("spec.gatekeeper enum = %v, want %v", got, want)
 	}
 }

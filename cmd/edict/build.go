@@ -16,6 +16,7 @@ import (
 	"github.com/edict-policy/edict/input"
 	"github.com/edict-policy/edict/lint"
 	"github.com/edict-policy/edict/rendered"
+	"github.com/edict-policy/edict/target"
 )
 
 type buildOptions struct {
@@ -23,9 +24,11 @@ type buildOptions struct {
 	root    string
 	test    bool
 	signKey string
-	out     outputOptions
-	eval    evalOptions
-	lint    strictOptions
+	// gatekeeper overrides the initiatives' spec.gatekeeper target.
+	gatekeeper string
+	out        outputOptions
+	eval       evalOptions
+	lint       strictOptions
 }
 
 func newBuildCmd() *cobra.Command {
@@ -48,7 +51,13 @@ earlier bundle untouched.
 
 Build runs ` + "`edict lint`" + ` on every initiative and prints its findings as
 warnings; with --strict an open finding fails the build (exit 2) and nothing is
-written. A finding of severity error always fails it.`,
+written. A finding of severity error always fails it.
+
+Bundles are built for a Gatekeeper release: --gatekeeper, else the
+initiative's spec.gatekeeper, else ` + target.Default.String() + `. Releases from ` + target.Oldest.String() + ` to
+` + target.Newest.String() + ` are supported; before ` + target.RegoV1.Since.String() + ` the Rego is written as Rego v0 (OPA's
+import rego.v1 form), and a builtin the release's OPA lacks is an error.
+bundle.json records the oldest release the bundle runs on.`,
 		Example: `  # Build every initiative of a policy repository into dist/
   edict build examples/contoso
 
@@ -62,7 +71,10 @@ written. A finding of severity error always fails it.`,
   edict build . --test --sign-key cosign.key
 
   # Refuse to write bundles while any lint finding is open
-  edict build . --strict`,
+  edict build . --strict
+
+  # Build for a cluster still on Gatekeeper 3.18 (Rego v0 templates)
+  edict build . --gatekeeper 3.18`,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			return runBuild(cmd, o, args)
 		},
@@ -71,6 +83,7 @@ written. A finding of severity error always fails it.`,
 	cmd.Flags().StringVar(&o.root, "root", "", "repository root searched for policies (default: PATH if a folder, else the nearest folder above the file holding policies/, initiatives/ or .git)")
 	cmd.Flags().BoolVar(&o.test, "test", false, "run `edict test` on the repository first and refuse to write failing bundles")
 	cmd.Flags().StringVar(&o.signKey, "sign-key", "", "private key (cosign or PKCS#8 PEM) to sign bundle.json into bundle.sig")
+	cmd.Flags().StringVar(&o.gatekeeper, "gatekeeper", "", "Gatekeeper release to build for, "+target.Oldest.String()+" to "+target.Newest.String()+" (default: the initiative's spec.gatekeeper, else "+target.Default.String()+")")
 	o.out.addFlags(cmd)
 	o.eval.addFlags(cmd)
 	o.lint.addFlags(cmd)
@@ -102,6 +115,14 @@ func runBuild(cmd *cobra.Command, o buildOptions, args []string) error {
 	}
 	if len(args) == 0 {
 		args = []string{"."}
+	}
+	var copts compile.Options
+	if o.gatekeeper != "" {
+		g, err := target.Parse(o.gatekeeper)
+		if err != nil {
+			return usageErr(fmt.Errorf("--gatekeeper: %w", err))
+		}
+		copts.Gatekeeper = g
 	}
 	targets, err := findTargets(args, o.root)
 	if err != nil {
@@ -138,7 +159,7 @@ func runBuild(cmd *cobra.Command, o buildOptions, args []string) error {
 					return withExit(ExitIO, err)
 				}
 			}
-			b, err = compile.NewBuilder(repo, ".", compile.Options{})
+			b, err = compile.NewBuilder(repo, ".", copts)
 			if err != nil {
 				return err
 			}

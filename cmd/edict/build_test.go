@@ -353,3 +353,28 @@ func TestBuildMisspeltKind(t *testing.T) {
 		t.Errorf("exit %d, stderr %q; want exit 2 naming prod.yaml:2:7 with a suggestion", code, stderr)
 	}
 }
+
+// TestBuildGatekeeperFlag: --gatekeeper picks the release, older ones get
+// Rego v0 templates and a bundle.json that says so; a release edict does
+// not support is a usage error.
+func TestBuildGatekeeperFlag(t *testing.T) {
+	out := t.TempDir()
+	if _, stderr, code := runEdict(t, "", "build", "../../examples/contoso", "-o", out, "--gatekeeper", "3.18"); code != 0 {
+		t.Fatalf("exit %d: %s", code, stderr)
+	}
+	tree := golden.ReadTree(t, filepath.Join(out, "contoso-prod"))
+	if !strings.Contains(string(tree["bundle.json"]), `"gatekeeper": "3.17"`) {
+		t.Errorf("bundle.json does not record Gatekeeper 3.17:\n%s", tree["bundle.json"])
+	}
+	for name, data := range tree {
+		if strings.HasPrefix(name, "templates/k8s") && (strings.Contains(string(data), "version: v1\n") || !strings.Contains(string(data), "    rego: |")) {
+			t.Errorf("%s is not a Rego v0 template", name)
+		}
+	}
+	for _, bad := range []string{"3.16", "4.0", "latest"} {
+		_, stderr, code := runEdict(t, "", "build", "../../examples/contoso", "-o", t.TempDir(), "--gatekeeper", bad)
+		if code != ExitUsage || !strings.Contains(stderr, "--gatekeeper") {
+			t.Errorf("--gatekeeper %s: exit %d, %q; want a usage error", bad, code, stderr)
+		}
+	}
+}

@@ -40,7 +40,7 @@ func writeTestBundle(t *testing.T, extra string) string {
 	dir := filepath.Join(t.TempDir(), "demo")
 	m := func(p, data string) *rendered.Manifest { return &rendered.Manifest{Path: p, Data: []byte(data)} }
 	out := &rendered.Bundle{
-		Name: "demo", Version: "1.0.0",
+		Name: "demo", Version: "1.0.0", Gatekeeper: "3.19", EdictVersion: "v9.9.9-test",
 		Templates:   []*rendered.Template{{Manifest: m("templates/t.yaml", "apiVersion: templates.gatekeeper.sh/v1\nkind: ConstraintTemplate\nmetadata:\n  name: t\n")}},
 		Constraints: []*rendered.Constraint{{Manifest: m("constraints/c.yaml", "apiVersion: constraints.gatekeeper.sh/v1beta1\nkind: T\nmetadata:\n  name: demo-c\n"+extra)}},
 		Kustomizations: []*rendered.Manifest{
@@ -190,6 +190,7 @@ func TestPushVerifyPullCommands(t *testing.T) {
 	}{
 		{"verify", []string{"verify", ref + ":latest", "--key", pub}, ExitOK, "verified"},
 		{"verify pinned", []string{"verify", ref + ":1.0.0@" + res.Digest, "--key", pub}, ExitOK, res.Digest},
+		{"verify names the Gatekeeper it needs", []string{"verify", ref + ":1.0.0", "--key", pub}, ExitOK, "needs      Gatekeeper 3.19 or newer\n  built by   edict v9.9.9-test\n"},
 		{"wrong key", []string{"verify", ref + ":1.0.0", "--key", otherPub}, ExitFailure, "wrong key"},
 		{"unknown tag", []string{"verify", ref + ":nope", "--key", pub}, ExitIO, "not found"},
 		{"unreachable", []string{"verify", "oci://" + closedAddr(t) + "/p:v1", "--key", pub}, ExitIO, "unreachable"},

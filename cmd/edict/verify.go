@@ -93,8 +93,18 @@ func runVerify(cmd *cobra.Command, o verifyOptions, target string) error {
 		fmt.Fprintf(w, "  digest     %s\n", res.Digest)
 	}
 	fmt.Fprintf(w, "  bundle     %s %s, %d files match bundle.json\n", res.Name, res.Version, res.Files)
+	fmt.Fprintf(w, "  needs      Gatekeeper %s or newer\n", orUnknown(res.Gatekeeper))
+	fmt.Fprintf(w, "  built by   edict %s\n", orUnknown(res.EdictVersion))
 	for _, s := range res.Signatures {
 		fmt.Fprintf(w, "  signature  %s (%s)\n", s.Reference, s.Format)
 	}
 	return nil
+}
+
+// orUnknown stands in for what bundles from before it was recorded lack.
+func orUnknown(s string) string {
+	if s == "" {
+		return "(not recorded)"
+	}
+	return s
 }
