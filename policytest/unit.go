@@ -204,7 +204,7 @@ func (r *runner) runUnit(ctx context.Context, u unitDir) ([]Result, *Coverage) {
 			res.Status, res.Message = StatusFail, "error: "+tr.Error.Error()
 			if errors.Is(context.Cause(ctx), errMemory) {
 				res.Status, res.Message = StatusError, r.guard.explain(ctx, tr.Error).Error()
-			} else if tr.Duration >= r.unitTimeout {
+			} else if tr.Duration >= r.unitTimeout || (isCancel(tr.Error) && ctx.Err() == nil) {
 				res.Status, res.Message = StatusError, fmt.Sprintf("stopped after %s, the per-test timeout (raise it with --case-timeout): %v", r.unitTimeout, tr.Error)
 			}
 		case tr.Fail:
@@ -349,4 +349,13 @@ func regoErr(group string, err error) error {
 		return ie
 	}
 	return err
+}
+
+// isCancel reports whether a test stopped because its evaluation was
+// cancelled. With the run itself still going, only the per-test timeout
+// cancels one test; the duration the tester records can fall a little
+// short of the timeout on a loaded machine, so it alone cannot tell.
+func isCancel(err error) bool {
+	var te *topdown.Error
+	return errors.As(err, &te) && te.Code == topdown.CancelErr
 }
