@@ -209,6 +209,25 @@ func TestExemptionExpiringSoonWarns(t *testing.T) {
 	}
 }
 
+func TestExpiresIn(t *testing.T) {
+	day := func(d, h int) time.Time { return time.Date(2026, 11, d, h, 0, 0, 0, time.UTC) }
+	tests := []struct {
+		now, expires time.Time
+		want         string
+	}{
+		{day(29, 12), day(30, 0), "tomorrow (today is its last day)"}, // 12 hours: once "in 0 days"
+		{day(29, 0), day(30, 0), "tomorrow (today is its last day)"},
+		{day(29, 23), day(30, 0), "tomorrow (today is its last day)"},
+		{day(28, 23), day(30, 0), "in 2 days"},
+		{day(22, 0), time.Date(2026, 12, 10, 0, 0, 0, 0, time.UTC), "in 18 days"},
+	}
+	for _, tt := range tests {
+		if got := expiresIn(tt.now, tt.expires); got != tt.want {
+			t.Errorf("now %s, expires %s: %q, want %q", tt.now, tt.expires, got, tt.want)
+		}
+	}
+}
+
 func TestBuildIsDeterministic(t *testing.T) {
 	fsys := repo(map[string]string{"i.yaml": initiative("  policies:\n    demo-labels: {}\n    b: {policy: demo-labels}\n    a: {policy: demo-labels}\n")})
 	first, err := build(t, fsys, "i.yaml")

@@ -24,6 +24,20 @@ type Options struct {
 	Gatekeeper target.Gatekeeper
 }
 
+// expiresIn says how far off an expiry date is in calendar days. A date is
+// the first day an exemption no longer holds, so a future date is at least
+// a day away: the last valid day is today, never "in 0 days".
+func expiresIn(now, expires time.Time) string {
+	today := time.Date(now.Year(), now.Month(), now.Day(), 0, 0, 0, 0, time.UTC)
+	days := int(expires.Sub(today) / (24 * time.Hour))
+	switch {
+	case days <= 1:
+		return "tomorrow (today is its last day)"
+	default:
+		return fmt.Sprintf("in %d days", days)
+	}
+}
+
 func (o Options) now() time.Time {
 	if o.Now.IsZero() {
 		return time.Now().UTC()
@@ -253,8 +267,7 @@ func applyExemptions(chain []*Initiative, byRef map[string]*Resolved, opts Optio
 			}
 			if expires.Sub(now) <= warn {
 				line, col := in.doc.Locate(append(base, "expires"), false)
-				days := int(expires.Sub(now).Hours() / 24)
-				warnings = append(warnings, fmt.Sprintf("%s:%d:%d: exemption for %s (owner %s) expires on %s, in %d days", in.File, line, col, strings.Join(ex.Policies, ", "), ex.Owner, ex.Expires, days))
+				warnings = append(warnings, fmt.Sprintf("%s:%d:%d: exemption for %s (owner %s) expires on %s, %s", in.File, line, col, strings.Join(ex.Policies, ", "), ex.Owner, ex.Expires, expiresIn(now, expires)))
 			}
 			for j, ref := range ex.Policies {
 				res, ok := byRef[ref]
