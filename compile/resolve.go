@@ -92,15 +92,19 @@ func resolveChain(chain []*Initiative, cat *Catalog, opts Options) (*Plan, error
 	}
 	plan.Target = tgt
 	refs, errs := choosePolicies(chain, cat)
-	if len(errs) > 0 {
-		return nil, errs.Err()
-	}
+	// The references whose policy is known are still checked, so one run
+	// reports a misspelt policy and a misspelt parameter together.
+	chooseFailed := len(errs) > 0
 	byRef := make(map[string]*Resolved, len(refs))
 	for _, d := range refs {
 		res, merrs := mergeValues(chain, d, cat.paramSchemas.get(d.policy))
 		errs = append(errs, merrs...)
 		byRef[d.ref] = res
 		plan.Refs = append(plan.Refs, res)
+	}
+	if chooseFailed {
+		// Exemptions would only repeat the unknown references.
+		return nil, errs.Err()
 	}
 	warnings, xerrs := applyExemptions(chain, byRef, opts)
 	plan.Warnings = warnings

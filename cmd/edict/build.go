@@ -47,7 +47,9 @@ library and under --root: by default a folder PATH itself, and for a file the
 nearest folder above it that holds policies/, initiatives/ or .git (else the
 file's own folder), wherever edict runs from.
 Output goes to OUT/<initiative>/, written atomically: a failed build leaves any
-earlier bundle untouched.
+earlier bundle untouched. With --output json, stdout holds the list of built
+bundles, or on failure {"ok": false, "diagnostics": [...]} with the file, line,
+column, field, message and hint of every error.
 
 Build runs ` + "`edict lint`" + ` on every initiative and prints its findings as
 warnings; with --strict an open finding fails the build (exit 2) and nothing is
@@ -76,7 +78,14 @@ bundle.json records the oldest release the bundle runs on.`,
   # Build for a cluster still on Gatekeeper 3.18 (Rego v0 templates)
   edict build . --gatekeeper 3.18`,
 		RunE: func(cmd *cobra.Command, args []string) error {
-			return runBuild(cmd, o, args)
+			err := runBuild(cmd, o, args)
+			if err != nil && o.out.json() {
+				// CI reads stdout: a failed build is JSON there too.
+				if werr := writeJSON(cmd.OutOrStdout(), failureReport(err)); werr != nil {
+					return withExit(ExitIO, werr)
+				}
+			}
+			return err
 		},
 	}
 	cmd.Flags().StringVarP(&o.outDir, "out-dir", "o", "dist", "folder that receives one bundle folder per initiative")
@@ -224,6 +233,35 @@ func runBuild(cmd *cobra.Command, o buildOptions, args []string) error {
 		fmt.Fprintf(w, "built %s %s -> %s (%d templates, %d constraints%s)\n", r.Name, r.Version, r.Dir, r.Templates, r.Constraints, signed)
 	}
 	return nil
+}
+
+// diagnostic is one error of a failed build, for --output json.
+type diagnostic struct {
+	File    string `json:"file,omitempty"`
+	Line    int    `json:"line,omitempty"`
+	Column  int    `json:"column,omitempty"`
+	Field   string `json:"field,omitempty"`
+	Message string `json:"message"`
+	Hint    string `json:"hint,omitempty"`
+}
+
+// buildFailure is what build --output json prints when the build fails.
+type buildFailure struct {
+	OK          bool         `json:"ok"`
+	Diagnostics []diagnostic `json:"diagnostics"`
+}
+
+// failureReport lists every positioned error of err, or err itself when it
+// has no position (a folder that cannot be written, a key that cannot be read).
+func failureReport(err error) buildFailure {
+	var ds []diagnostic
+	input.Each(err, func(e *input.Error) {
+		ds = append(ds, diagnostic{File: e.File, Line: e.Line, Column: e.Column, Field: e.Field, Message: e.Msg, Hint: e.Hint})
+	})
+	if len(ds) == 0 {
+		ds = append(ds, diagnostic{Message: err.Error()})
+	}
+	return buildFailure{Diagnostics: ds}
 }
 
 // adviseRoot tells the user which root an unknown policy was looked up

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"encoding/json"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -70,5 +71,54 @@ spec:
 				}
 			}
 		})
+	}
+}
+
+// TestBuildJSONDiagnostics: a failing build --output json says why on stdout,
+// one diagnostic per error with its position, field and hint.
+func TestBuildJSONDiagnostics(t *testing.T) {
+	dir := t.TempDir()
+	writeFile(t, filepath.Join(dir, "initiatives/i.yaml"), `apiVersion: edict.dev/v1alpha1
+kind: Initiative
+metadata:
+  name: diag
+spec:
+  version: 1.0.0
+  policies:
+    host-filesystm: {}
+    allowed-capabilities:
+      parameters: {allowedCapabilites: [NET_BIND_SERVICE]}
+`)
+	t.Chdir(dir)
+	out, stderr, code := runEdict(t, "", "build", ".", "--output", "json", "-o", filepath.Join(t.TempDir(), "out"))
+	if code != ExitUsage {
+		t.Fatalf("exit %d\n%s%s", code, out, stderr)
+	}
+	var rep struct {
+		OK          *bool `json:"ok"`
+		Diagnostics []struct {
+			File, Field, Message, Hint string
+			Line, Column               int
+		} `json:"diagnostics"`
+	}
+	if err := json.Unmarshal([]byte(out), &rep); err != nil {
+		t.Fatalf("stdout is not JSON: %v\n%s", err, out)
+	}
+	if rep.OK == nil || *rep.OK || len(rep.Diagnostics) != 2 {
+		t.Fatalf("want ok false and two diagnostics:\n%s", out)
+	}
+	want := []struct {
+		line             int
+		field, msg, hint string
+	}{
+		{8, "spec.policies.host-filesystm", `unknown policy "host-filesystm"`, `did you mean "host-filesystem"?`},
+		{10, "spec.policies.allowed-capabilities.parameters.allowedCapabilites", "unknown parameter", `did you mean "allowedCapabilities"?`},
+	}
+	for i, w := range want {
+		d := rep.Diagnostics[i]
+		if d.File != "initiatives/i.yaml" || d.Line != w.line || d.Column == 0 || d.Field != w.field ||
+			!strings.Contains(d.Message, w.msg) || !strings.Contains(d.Hint, w.hint) {
+			t.Errorf("diagnostic %d = %+v, want line %d, field %s, message %q, hint %q", i, d, w.line, w.field, w.msg, w.hint)
+		}
 	}
 }
