@@ -40,9 +40,17 @@ func NewBuilder(repo fs.FS, root string, opts Options) (*Builder, error) {
 // Build resolves, compiles and renders one initiative file and proves the
 // result is accepted by Gatekeeper's engine and kustomize.
 func (b *Builder) Build(ctx context.Context, file string) (*rendered.Bundle, error) {
-	chain, err := loadChain(b.repo, file)
+	chain, invalid, err := loadChain(b.repo, file)
 	if err != nil {
 		return nil, err
+	}
+	if invalid != nil {
+		// Resolve what decoded anyway, so one run reports the schema's
+		// complaints and the semantic ones (unknown policies, parameters).
+		b.mu.Lock()
+		_, rerr := resolveChain(chain, b.cat, b.opts)
+		b.mu.Unlock()
+		return nil, withSchemaErrors(invalid, rerr)
 	}
 	return b.buildChain(ctx, chain)
 }
@@ -50,13 +58,17 @@ func (b *Builder) Build(ctx context.Context, file string) (*rendered.Bundle, err
 // Resolve resolves one initiative file with the builder's catalog, for
 // checks that read the resolved initiative rather than its rendering.
 func (b *Builder) Resolve(file string) (*Plan, error) {
-	chain, err := loadChain(b.repo, file)
+	chain, invalid, err := loadChain(b.repo, file)
 	if err != nil {
 		return nil, err
 	}
 	b.mu.Lock()
 	defer b.mu.Unlock()
-	return resolveChain(chain, b.cat, b.opts)
+	plan, err := resolveChain(chain, b.cat, b.opts)
+	if invalid != nil {
+		return nil, withSchemaErrors(invalid, err)
+	}
+	return plan, err
 }
 
 // ResolveBuiltin is Resolve for a built-in initiative.

@@ -14,48 +14,53 @@ import (
 // loadChain loads file and everything it extends, root first. Built-in
 // initiatives are referred to by name, others by a path relative to the
 // extending file.
-func loadChain(repo fs.FS, file string) ([]*Initiative, error) {
-	var chain []*Initiative
+func loadChain(repo fs.FS, file string) (chain []*Initiative, invalid []error, err error) {
 	seen := map[string]bool{}
 	var order []string
-	in, err := LoadInitiative(repo, file)
+	in, bad, err := loadInitiative(repo, file)
 	if err != nil {
-		return nil, err
+		return nil, nil, err
+	}
+	if bad != nil {
+		invalid = append(invalid, bad)
 	}
 	key := "file:" + path.Clean(file)
 	var prev *Initiative
 	for {
 		if seen[key] {
 			order = append(order, key)
-			return nil, prev.doc.ErrorAt([]string{"spec", "extends"}, "extends forms a cycle: "+strings.Join(trimKeys(order), " -> "), "remove one of the extends")
+			return nil, nil, prev.doc.ErrorAt([]string{"spec", "extends"}, "extends forms a cycle: "+strings.Join(trimKeys(order), " -> "), "remove one of the extends")
 		}
 		seen[key] = true
 		order = append(order, key)
 		chain = append([]*Initiative{in}, chain...)
 		ext := in.Spec.Extends
 		if ext == "" {
-			return chain, nil
+			return chain, invalid, nil
 		}
 		var next *Initiative
 		if looksLikePath(ext) {
 			if in.BuiltIn {
-				return nil, in.doc.ErrorAt([]string{"spec", "extends"}, "a built-in initiative can only extend another built-in", "")
+				return nil, nil, in.doc.ErrorAt([]string{"spec", "extends"}, "a built-in initiative can only extend another built-in", "")
 			}
 			target := path.Join(path.Dir(in.File), ext)
 			if _, statErr := fs.Stat(repo, target); statErr != nil {
-				return nil, in.doc.ErrorAt([]string{"spec", "extends"}, fmt.Sprintf("initiative file %s not found", target), "")
+				return nil, nil, in.doc.ErrorAt([]string{"spec", "extends"}, fmt.Sprintf("initiative file %s not found", target), "")
 			}
-			next, err = LoadInitiative(repo, target)
+			next, bad, err = loadInitiative(repo, target)
+			if bad != nil {
+				invalid = append(invalid, bad)
+			}
 			key = "file:" + path.Clean(target)
 		} else {
 			next, err = loadBuiltinInitiative(ext)
 			if err == errUnknownInitiative {
-				return nil, in.doc.ErrorAt([]string{"spec", "extends"}, fmt.Sprintf("unknown built-in initiative %q", ext), hintOrList(ext, BuiltinInitiatives()))
+				return nil, nil, in.doc.ErrorAt([]string{"spec", "extends"}, fmt.Sprintf("unknown built-in initiative %q", ext), hintOrList(ext, BuiltinInitiatives()))
 			}
 			key = "builtin:" + ext
 		}
 		if err != nil {
-			return nil, err
+			return nil, nil, err
 		}
 		prev, in = in, next
 	}

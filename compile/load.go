@@ -14,11 +14,13 @@ import (
 )
 
 // decodeKind parses data, checks apiVersion and kind, validates it against the
-// kind's schema and decodes it into out.
-func decodeKind(file string, data []byte, wantKind string, out any) (*input.Document, error) {
-	d, err := input.ParseDocument(file, data)
+// kind's schema and decodes it into out. A document that breaks its schema
+// but still decodes is returned with the schema's complaints in invalid, so
+// that a caller can check it further and report everything in one run.
+func decodeKind(file string, data []byte, wantKind string, out any) (d *input.Document, invalid, err error) {
+	d, err = input.ParseDocument(file, data)
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	m := d.Value.(map[string]any)
 	if k, _ := m["kind"].(string); k != wantKind {
@@ -28,19 +30,17 @@ func decodeKind(file string, data []byte, wantKind string, out any) (*input.Docu
 		} else if s := input.Suggest(k, []string{"Policy", "Initiative", "InitiativeTest"}); s != "" {
 			hint = s
 		}
-		return nil, d.ErrorAt([]string{"kind"}, fmt.Sprintf("expected kind %s, got %q", wantKind, k), hint)
+		return nil, nil, d.ErrorAt([]string{"kind"}, fmt.Sprintf("expected kind %s, got %q", wantKind, k), hint)
 	}
-	if err := input.SchemaErrors(d, nil, validateOnly(d, wantKind), func(p []string) []string { return schemas.Fields(wantKind, p) }); err != nil {
-		return nil, err
-	}
+	invalid = input.SchemaErrors(d, nil, validateOnly(d, wantKind), func(p []string) []string { return schemas.Fields(wantKind, p) })
 	raw, err := json.Marshal(d.Value)
 	if err != nil {
-		return nil, &input.Error{File: file, Msg: err.Error()}
+		return nil, nil, firstOf(invalid, &input.Error{File: file, Msg: err.Error()})
 	}
 	if err := json.Unmarshal(raw, out); err != nil {
-		return nil, &input.Error{File: file, Msg: "decode: " + err.Error()}
+		return nil, nil, firstOf(invalid, &input.Error{File: file, Msg: "decode: " + err.Error()})
 	}
-	return d, nil
+	return d, invalid, nil
 }
 
 func validateOnly(d *input.Document, k string) error {
@@ -60,9 +60,12 @@ func LoadPolicy(fsys fs.FS, dir string) (*Policy, error) {
 		return nil, fmt.Errorf("load policy %s: %w", dir, err)
 	}
 	p := &Policy{Dir: dir, Tests: map[string]string{}}
-	d, err := decodeKind(file, data, "Policy", p)
+	d, invalid, err := decodeKind(file, data, "Policy", p)
 	if err != nil {
 		return nil, err
+	}
+	if invalid != nil {
+		return nil, invalid
 	}
 	p.doc = d
 	p.raw = data
@@ -143,18 +146,63 @@ func checkParameterSchema(d *input.Document, schema map[string]any) error {
 
 // LoadInitiative loads one initiative file.
 func LoadInitiative(fsys fs.FS, file string) (*Initiative, error) {
-	data, err := input.ReadFile(fsys, file)
-	if err != nil {
-		return nil, fmt.Errorf("load initiative %s: %w", file, err)
-	}
-	in := &Initiative{File: file}
-	d, err := decodeKind(file, data, "Initiative", in)
+	in, invalid, err := loadInitiative(fsys, file)
 	if err != nil {
 		return nil, err
 	}
+	if invalid != nil {
+		return nil, invalid
+	}
+	return in, nil
+}
+
+// loadInitiative is LoadInitiative that returns an initiative breaking its
+// schema, when it still decodes, with the schema errors in invalid.
+func loadInitiative(fsys fs.FS, file string) (in *Initiative, invalid, err error) {
+	data, err := input.ReadFile(fsys, file)
+	if err != nil {
+		return nil, nil, fmt.Errorf("load initiative %s: %w", file, err)
+	}
+	in = &Initiative{File: file}
+	d, invalid, err := decodeKind(file, data, "Initiative", in)
+	if err != nil {
+		return nil, nil, err
+	}
 	in.doc = d
 	in.raw = data
-	return in, nil
+	return in, invalid, nil
+}
+
+// firstOf returns the schema errors when there are any (they say more than
+// a failed decode of the same document), else err.
+func firstOf(invalid, err error) error {
+	if invalid != nil {
+		return invalid
+	}
+	return err
+}
+
+// withSchemaErrors reports the schema errors of an initiative chain together
+// with what resolving it found, leaving out resolution errors at a position a
+// schema error already names.
+func withSchemaErrors(invalid []error, resolved error) error {
+	var all input.ErrorList
+	at := map[string]bool{}
+	for _, err := range invalid {
+		input.Each(err, func(e *input.Error) {
+			all = append(all, e)
+			at[fmt.Sprintf("%s:%d:%d", e.File, e.Line, e.Column)] = true
+		})
+	}
+	input.Each(resolved, func(e *input.Error) {
+		if !at[fmt.Sprintf("%s:%d:%d", e.File, e.Line, e.Column)] {
+			all = append(all, e)
+		}
+	})
+	if resolved != nil && !input.IsInputError(resolved) {
+		return errors.Join(all.Err(), resolved)
+	}
+	return all.Err()
 }
 
 func lower(s string) string { return strings.ToLower(s) }

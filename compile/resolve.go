@@ -73,11 +73,15 @@ func (r *Resolved) EnforcementAction() string { return r.Effect.EnforcementActio
 
 // Resolve turns an initiative file into a Plan.
 func Resolve(repo fs.FS, file string, cat *Catalog, opts Options) (*Plan, error) {
-	chain, err := loadChain(repo, file)
+	chain, invalid, err := loadChain(repo, file)
 	if err != nil {
 		return nil, err
 	}
-	return resolveChain(chain, cat, opts)
+	plan, err := resolveChain(chain, cat, opts)
+	if invalid != nil {
+		return nil, withSchemaErrors(invalid, err)
+	}
+	return plan, err
 }
 
 // resolveChain resolves an extends chain (root first) in three phases:

@@ -53,6 +53,25 @@ spec:
 			"edict: policies/old/policy.rego:3:1: rego: `if` keyword is required before rule body",
 			"this is Rego v0 and edict needs Rego v1: `opa fmt --v0-v1 -w policies/old/policy.rego` rewrites it",
 		}},
+		{"schema and semantic errors in one run", map[string]string{
+			"initiatives/i.yaml": `apiVersion: edict.dev/v1alpha1
+kind: Initiative
+metadata:
+  name: both
+spec:
+  version: 1.0.0
+  defaults:
+    effect: block
+  policies:
+    host-filesystm: {}
+    allowed-capabilities:
+      parameters: {allowedCapabilites: [NET_BIND_SERVICE]}
+`,
+		}, ExitUsage, []string{
+			"edict: initiatives/i.yaml:8:13: spec.defaults.effect: \"block\" is not allowed",
+			"\nedict: initiatives/i.yaml:10:5: spec.policies.host-filesystm: unknown policy \"host-filesystm\"",
+			"\nedict: initiatives/i.yaml:12:20: spec.policies.allowed-capabilities.parameters.allowedCapabilites: unknown parameter",
+		}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
