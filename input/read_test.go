@@ -142,3 +142,29 @@ func TestYAMLErrorAndExcerpt(t *testing.T) {
 		t.Errorf("Excerpt(short) = %s", got)
 	}
 }
+
+// TestSyntaxErrorLine: a YAML syntax error points at the line to fix, not
+// only where the parser says the enclosing block began.
+func TestSyntaxErrorLine(t *testing.T) {
+	filler := strings.Repeat("    - x\n", 20)
+	tests := []struct {
+		name string
+		doc  string
+		line int
+		msg  string
+	}{
+		{"mis-indented key deep in a list", "a:\n  list:\n" + filler + "    - pathPrefix: /etc\n     readOnly: true\n", 24, "the parser reports line 2"},
+		{"tab indentation", "a: 1\nb:\n\tc: 2\n", 3, "found character that cannot start any token"},
+		{"unclosed flow", "a: [1, 2\nb: 3\n", 1, "expected ',' or ']'"},
+	}
+	for _, tt := range tests {
+		_, err := ParseDocument("f.yaml", []byte(tt.doc))
+		var e *Error
+		if !errors.As(err, &e) {
+			t.Fatalf("%s: %v", tt.name, err)
+		}
+		if e.Line != tt.line || !strings.Contains(e.Msg, tt.msg) || !strings.HasPrefix(e.Msg, "invalid YAML: ") {
+			t.Errorf("%s: line %d %q, want line %d and %q", tt.name, e.Line, e.Msg, tt.line, tt.msg)
+		}
+	}
+}

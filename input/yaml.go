@@ -35,13 +35,13 @@ func ParseDocument(file string, data []byte) (*Document, error) {
 		if errors.Is(err, io.EOF) {
 			return nil, &Error{File: file, Line: 1, Column: 1, Msg: "the file is empty; expected a YAML document with apiVersion and kind"}
 		}
-		return nil, YAMLError(file, err)
+		return nil, syntaxError(file, data, err)
 	}
 	var extra yaml.Node
 	if err := dec.Decode(&extra); err == nil {
 		return nil, &Error{File: file, Line: extra.Line, Column: extra.Column, Msg: "found a second YAML document; expected exactly one per file"}
 	} else if !errors.Is(err, io.EOF) {
-		return nil, YAMLError(file, err)
+		return nil, syntaxError(file, data, err)
 	}
 	body := &root
 	if body.Kind == yaml.DocumentNode && len(body.Content) == 1 {
@@ -59,6 +59,56 @@ func ParseDocument(file string, data []byte) (*Document, error) {
 }
 
 var yamlLine = regexp.MustCompile(`line (\d+): `)
+
+// YAMLError converts PLACEHOLDER
+// syntaxError is YAMLError for a document that does not parse. The parser
+// names the line where the enclosing block began, which can be far above
+// the line to fix (a mis-indented key deep in a list); the error points at
+// the first line whose addition makes the document unparsable, and keeps
+// the parser's own line in the message.
+func syntaxError(file string, data []byte, err error) *Error {
+	e := YAMLError(file, err)
+	if bad := provokingLine(data); bad > 0 && bad != e.Line {
+		if e.Line > 0 {
+			e.Msg += fmt.Sprintf(" (the parser reports line %d; the document stops parsing at line %d)", e.Line, bad)
+		}
+		e.Line = bad
+	}
+	return e
+}
+
+// provokingLine returns the 1-based number of the first line whose addition
+// makes data fail to parse, or 0 when data parses. A binary search over
+// prefixes: a few parses of the file, whatever its length.
+func provokingLine(data []byte) int {
+	lines := bytes.SplitAfter(data, []byte("\n"))
+	fails := func(k int) bool {
+		dec := yaml.NewDecoder(bytes.NewReader(bytes.Join(lines[:k], nil)))
+		for {
+			var n yaml.Node
+			err := dec.Decode(&n)
+			if errors.Is(err, io.EOF) {
+				return false
+			}
+			if err != nil {
+				return true
+			}
+		}
+	}
+	if !fails(len(lines)) {
+		return 0
+	}
+	lo, hi := 0, len(lines) // the empty prefix parses; the whole does not
+	for hi-lo > 1 {
+		mid := (lo + hi) / 2
+		if fails(mid) {
+			hi = mid
+		} else {
+			lo = mid
+		}
+	}
+	return hi
+}
 
 // YAMLError turns the YAML library's "yaml: line N: msg" (or its list of
 // unmarshal errors) into a positioned Error. The library quotes at most a
