@@ -106,9 +106,10 @@ type Acknowledgement struct {
 
 // Defaults apply to every reference of an initiative.
 type Defaults struct {
-	Effect     rendered.Effect `json:"effect,omitempty"`
-	Match      *Match          `json:"match,omitempty"`
-	Exclusions *Exclusions     `json:"exclusions,omitempty"`
+	Effect      rendered.Effect            `json:"effect,omitempty"`
+	Enforcement map[string]rendered.Effect `json:"enforcement,omitempty"`
+	Match       *Match                     `json:"match,omitempty"`
+	Exclusions  *Exclusions                `json:"exclusions,omitempty"`
 }
 
 // Exclusions are cross-policy exclusions, honoured by every policy that
@@ -120,10 +121,11 @@ type Exclusions struct {
 
 // Reference is one use of a policy in an initiative, keyed by reference id.
 type Reference struct {
-	Policy     string          `json:"policy,omitempty"`
-	Effect     rendered.Effect `json:"effect,omitempty"`
-	Match      *Match          `json:"match,omitempty"`
-	Parameters map[string]any  `json:"parameters,omitempty"`
+	Policy      string                     `json:"policy,omitempty"`
+	Effect      rendered.Effect            `json:"effect,omitempty"`
+	Enforcement map[string]rendered.Effect `json:"enforcement,omitempty"`
+	Match       *Match                     `json:"match,omitempty"`
+	Parameters  map[string]any             `json:"parameters,omitempty"`
 }
 
 // Exemption is a time-boxed, owned exception for some references in some namespaces.

@@ -64,6 +64,12 @@ func (b *Builder) render(plan *Plan) (*rendered.Bundle, error) {
 			cname := ConstraintName(name, r.Ref)
 			entry.Constraint = cname
 			entry.EnforcementAction = r.EnforcementAction()
+			if entry.EnforcementAction == "scoped" {
+				entry.Enforcement = map[string]rendered.Effect{}
+				for p := range r.ScopedActions() {
+					entry.Enforcement[p] = r.PointEffect(p)
+				}
+			}
 			key := r.Policy.Spec.ConstraintKind + "/" + cname
 			if prev, dup := constraintOwner[key]; dup {
 				errs = append(errs, in.doc.KeyErrorAt([]string{"spec", "policies", r.Ref}, fmt.Sprintf("reference %q renders constraint %s, which reference %q already renders", r.Ref, cname, prev), "rename one of the references"))
@@ -288,6 +294,9 @@ func ConstraintObject(initiative string, r *Resolved) map[string]any {
 		return nil
 	}
 	spec := map[string]any{"enforcementAction": action}
+	if action == "scoped" {
+		spec["scopedEnforcementActions"] = scopedActions(r.ScopedActions())
+	}
 	if m := matchObject(r.Match); len(m) > 0 {
 		spec["match"] = m
 	}
@@ -423,4 +432,25 @@ func kustomization(resources []string) map[string]any {
 		"kind":       "Kustomization",
 		"resources":  toAnyList(append([]string{}, resources...)),
 	}
+}
+
+// scopedActions renders per-point actions as Gatekeeper's
+// scopedEnforcementActions: one entry per action, its points by Gatekeeper
+// name, both sorted so the output is stable.
+func scopedActions(points map[string]string) []any {
+	byAction := map[string][]string{}
+	for p, a := range points {
+		byAction[a] = append(byAction[a], rendered.GatekeeperPoint(p))
+	}
+	var out []any
+	for _, a := range slices.Sorted(maps.Keys(byAction)) {
+		names := byAction[a]
+		slices.Sort(names)
+		eps := make([]any, len(names))
+		for i, n := range names {
+			eps[i] = map[string]any{"name": n}
+		}
+		out = append(out, map[string]any{"action": a, "enforcementPoints": eps})
+	}
+	return out
 }

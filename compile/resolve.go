@@ -58,18 +58,72 @@ type Plan struct {
 
 // Resolved is one reference after resolution.
 type Resolved struct {
-	Ref        string
-	Policy     *Policy
-	Effect     rendered.Effect
-	Match      Match
-	Parameters map[string]any
-	Exemptions []Exemption
+	Ref    string
+	Policy *Policy
+	Effect rendered.Effect
+	// Enforcement overrides Effect at single enforcement points (short
+	// names, see rendered.EnforcementPoints).
+	Enforcement map[string]rendered.Effect
+	Match       Match
+	Parameters  map[string]any
+	Exemptions  []Exemption
 	// Provenance says where each of the values above came from.
 	Provenance Provenance
 }
 
 // EnforcementAction is the Gatekeeper enforcementAction, or "" when disabled.
-func (r *Resolved) EnforcementAction() string { return r.Effect.EnforcementAction() }
+func (r *Resolved) EnforcementAction() string {
+	if sa := r.ScopedActions(); sa != nil {
+		if len(sa) == 0 {
+			return ""
+		}
+		return "scoped"
+	}
+	return r.Effect.EnforcementAction()
+}
+
+// PointEffect is the effect at one enforcement point.
+func (r *Resolved) PointEffect(point string) rendered.Effect {
+	if e, ok := r.Enforcement[point]; ok {
+		return e
+	}
+	return r.Effect
+}
+
+// ScopedActions maps each enforcement point to its Gatekeeper action when
+// the points do not all share one (enforcementAction: scoped); nil when
+// they do. A disabled point is left out. A disabled reference is never
+// scoped: it renders nothing.
+func (r *Resolved) ScopedActions() map[string]string {
+	if len(r.Enforcement) == 0 || r.Effect == rendered.EffectDisabled {
+		return nil
+	}
+	points := slices.Clone(rendered.DefaultPoints)
+	for p := range r.Enforcement {
+		if !slices.Contains(points, p) {
+			points = append(points, p)
+		}
+	}
+	out := map[string]string{}
+	same := true
+	first := r.PointEffect(points[0]).EnforcementAction()
+	for _, p := range points {
+		a := r.PointEffect(p).EnforcementAction()
+		if a != first || !slices.Contains(rendered.DefaultPoints, p) {
+			same = false
+		}
+		if a != "" {
+			out[p] = a
+		}
+	}
+	if same {
+		if first == "" {
+			return map[string]string{} // every point disabled: nothing to render
+		}
+		return nil
+	}
+	return out
+}
 
 // Resolve turns an initiative file into a Plan.
 func Resolve(repo fs.FS, file string, cat *Catalog, opts Options) (*Plan, error) {
@@ -205,6 +259,10 @@ func mergeValues(chain []*Initiative, d declaration, ps *paramSchema) (*Resolved
 			res.Effect = df.Effect
 			prov.set("effect", string(df.Effect), in.at(FromDefaults, "spec", "defaults", "effect"))
 		}
+		for _, p := range slices.Sorted(maps.Keys(df.Enforcement)) {
+			res.setPoint(p, df.Enforcement[p])
+			prov.set("enforcement."+p, string(df.Enforcement[p]), in.at(FromDefaults, "spec", "defaults", "enforcement", p))
+		}
 		for _, f := range mergeMatch(&res.Match, df.Match) {
 			prov.set("match."+f, matchField(res.Match, f), in.at(FromDefaults, "spec", "defaults", "match", f))
 		}
@@ -221,6 +279,10 @@ func mergeValues(chain []*Initiative, d declaration, ps *paramSchema) (*Resolved
 		if r.Effect != "" {
 			res.Effect = r.Effect
 			prov.set("effect", string(r.Effect), in.at(FromReference, append(base, "effect")...))
+		}
+		for _, p := range slices.Sorted(maps.Keys(r.Enforcement)) {
+			res.setPoint(p, r.Enforcement[p])
+			prov.set("enforcement."+p, string(r.Enforcement[p]), in.at(FromReference, append(base, "enforcement", p)...))
 		}
 		for _, f := range mergeMatch(&res.Match, r.Match) {
 			prov.set("match."+f, matchField(res.Match, f), in.at(FromReference, append(base, "match", f)...))
@@ -411,4 +473,11 @@ func ResolveBuiltin(name string, cat *Catalog) (*Plan, error) {
 		return nil, err
 	}
 	return resolveChain(chain, cat, Options{})
+}
+
+func (r *Resolved) setPoint(point string, e rendered.Effect) {
+	if r.Enforcement == nil {
+		r.Enforcement = map[string]rendered.Effect{}
+	}
+	r.Enforcement[point] = e
 }

@@ -41,6 +41,9 @@ type Reference struct {
 	Effect            Value          `json:"effect"`
 	EnforcementAction string         `json:"enforcementAction,omitempty"` // empty when disabled
 	Constraint        string         `json:"constraint,omitempty"`        // empty when disabled
+	// Enforcement are the effects set for single enforcement points
+	// (admission, audit, ci, vap), which override Effect there.
+	Enforcement []Field `json:"enforcement,omitempty"`
 	Match             []Field        `json:"match,omitempty"`
 	Parameters        []Field        `json:"parameters,omitempty"`
 	Exemptions        []Exemption    `json:"exemptions,omitempty"`
@@ -91,6 +94,9 @@ func Explain(plan *compile.Plan) *Initiative {
 			ref.Constraint = compile.ConstraintName(in.Metadata.Name, r.Ref)
 		}
 		for _, k := range slices.Sorted(maps.Keys(r.Provenance.Fields)) {
+			if point, ok := strings.CutPrefix(k, "enforcement."); ok {
+				ref.Enforcement = append(ref.Enforcement, Field{Name: point, Value: value(r.Provenance.Fields[k])})
+			}
 			name, ok := strings.CutPrefix(k, "match.")
 			if !ok {
 				continue
@@ -236,6 +242,9 @@ func Text(w io.Writer, d *Initiative) error {
 			effect += " (enforcementAction " + r.EnforcementAction + ")"
 		}
 		row(tw, "effect", effect, r.Effect, d.Name)
+		for _, f := range r.Enforcement {
+			row(tw, "enforcement."+f.Name, fmt.Sprint(f.Value.Value), f.Value, d.Name)
+		}
 		for _, f := range r.Match {
 			row(tw, "match."+f.Name, JSON(f.Value.Value), f.Value, d.Name)
 		}
@@ -290,6 +299,9 @@ func InitiativeMarkdown(d *Initiative, opts MarkdownOptions) string {
 			effect = "**disabled**"
 		}
 		effect += mdWhere(r.Effect, d.Name)
+		for _, f := range r.Enforcement {
+			effect += "<br>" + f.Name + ": **" + fmt.Sprint(f.Value.Value) + "**" + mdWhere(f.Value, d.Name)
+		}
 		var match, params, exs []string
 		for _, f := range r.Match {
 			match = append(match, "`"+f.Name+"`: "+Code(JSON(f.Value.Value))+mdWhere(f.Value, d.Name))

@@ -327,6 +327,7 @@ func compareRef(oldOut, newOut *rendered.Bundle, o, n rendered.Reference) []Chan
 		}
 		out = append(out, c)
 	}
+	out = append(out, comparePoints(o, n)...)
 	oldEx, newEx := exemptionsOf(oldOut, o), exemptionsOf(newOut, n)
 	out = append(out, compareMatch(n.Ref, withoutExempted(o.Match, oldEx), withoutExempted(n.Match, newEx))...)
 	schema := parameterSchemaOf(newOut, n.Template)
@@ -555,4 +556,44 @@ func orNone(s string) string {
 		return "(none)"
 	}
 	return s
+}
+
+// pointEffect is a reference's effect at one enforcement point, as
+// bundle.json records it: per point when scoped (a point left out is
+// disabled there), else the reference's effect at every default point.
+func pointEffect(r rendered.Reference, point string) rendered.Effect {
+	if r.Enforcement == nil {
+		if slices.Contains(rendered.DefaultPoints, point) || r.Effect == rendered.EffectDisabled {
+			return r.Effect
+		}
+		return rendered.EffectDisabled
+	}
+	if e, ok := r.Enforcement[point]; ok {
+		return e
+	}
+	return rendered.EffectDisabled
+}
+
+// comparePoints reports effects that changed at single enforcement points
+// of a reference whose per-point effects differ on either side; a change
+// of the reference's one effect is reported by compareRef itself.
+func comparePoints(o, n rendered.Reference) []Change {
+	if o.Enforcement == nil && n.Enforcement == nil {
+		return nil
+	}
+	var out []Change
+	for _, p := range rendered.EnforcementPoints() {
+		oe, ne := pointEffect(o, p), pointEffect(n, p)
+		if oe == ne {
+			continue
+		}
+		d := EffectDirection(oe, ne)
+		c := Change{Kind: Effect, Ref: n.Ref, Field: "enforcement." + p, Old: string(oe), New: string(ne), Direction: d,
+			Summary: fmt.Sprintf("effect at %s %s → %s", p, oe, ne)}
+		if d == Tightening {
+			c.Bump = bumpFor(d, ne)
+		}
+		out = append(out, c)
+	}
+	return out
 }

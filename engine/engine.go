@@ -14,6 +14,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"slices"
 
 	"github.com/go-logr/logr"
 
@@ -75,9 +76,13 @@ type Violation struct {
 	// Constraint is the violated constraint's name; Kind is its kind.
 	Constraint string `json:"constraint"`
 	Kind       string `json:"kind"`
-	// EnforcementAction is the constraint's action (deny, warn, dryrun, scoped).
+	// EnforcementAction is the action at the enforcement point reviews are
+	// made for (gator's): deny, warn or dryrun. For a scoped constraint it
+	// is the strictest of the actions scoped to that point, so callers
+	// treat scoped and plain constraints alike.
 	EnforcementAction string `json:"enforcementAction"`
-	// ScopedEnforcementActions are set when EnforcementAction is "scoped".
+	// ScopedEnforcementActions are the actions a scoped constraint gives
+	// that point, as Gatekeeper reported them.
 	ScopedEnforcementActions []string `json:"scopedEnforcementActions,omitempty"`
 	Msg                      string   `json:"msg"`
 	Details                  any      `json:"details,omitempty"`
@@ -381,7 +386,7 @@ func violations(results []*types.Result) []Violation {
 	out := make([]Violation, 0, len(results))
 	for _, r := range results {
 		v := Violation{
-			EnforcementAction:        r.EnforcementAction,
+			EnforcementAction:        pointAction(r),
 			ScopedEnforcementActions: r.ScopedEnforcementActions,
 			Msg:                      r.Msg,
 		}
@@ -402,4 +407,20 @@ func describeGVK(obj *unstructured.Unstructured) string {
 		return "an object without apiVersion/kind"
 	}
 	return obj.GetAPIVersion() + " " + obj.GetKind()
+}
+
+// pointAction is a result's action at the reviewed enforcement point: the
+// constraint's action, or for a scoped one the strictest action scoped to
+// the point (Gatekeeper blocks on any deny among them).
+func pointAction(r *types.Result) string {
+	if r.EnforcementAction != "scoped" {
+		return r.EnforcementAction
+	}
+	best, rank := "scoped", -1
+	for _, a := range r.ScopedEnforcementActions {
+		if i := slices.Index([]string{"dryrun", "warn", "deny"}, a); i > rank {
+			best, rank = a, i
+		}
+	}
+	return best
 }

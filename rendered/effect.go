@@ -85,3 +85,37 @@ func OutcomeOfAction(action string) string {
 
 // Outcomes lists the InitiativeTest outcome names, from denying to auditing.
 func Outcomes() []string { return []string{"denied", "warned", "audited"} }
+
+// Enforcement points an initiative may give their own effect, by the short
+// name initiatives use, with Gatekeeper's name for each.
+var enforcementPoints = []struct{ name, gatekeeper string }{
+	{"admission", "validation.gatekeeper.sh"},
+	{"audit", "audit.gatekeeper.sh"},
+	{"ci", "gator.gatekeeper.sh"},
+	{"vap", "vap.k8s.io"},
+}
+
+// DefaultPoints are the points a constraint without per-point effects is
+// enforced at by Gatekeeper and edict: the webhook, the audit and CI (gator,
+// and edict test and audit). vap.k8s.io only serves CEL templates.
+var DefaultPoints = []string{"admission", "audit", "ci"}
+
+// EnforcementPoints lists the short names of the enforcement points.
+func EnforcementPoints() []string {
+	out := make([]string, len(enforcementPoints))
+	for i, p := range enforcementPoints {
+		out[i] = p.name
+	}
+	return out
+}
+
+// GatekeeperPoint is Gatekeeper's name of the enforcement point name
+// ("ci" → "gator.gatekeeper.sh"), or "" for an unknown name.
+func GatekeeperPoint(name string) string {
+	for _, p := range enforcementPoints {
+		if p.name == name {
+			return p.gatekeeper
+		}
+	}
+	return ""
+}

@@ -52,15 +52,18 @@ type Input struct {
 // link from a constraint (Template is its lowercase kind, Constraint its
 // name) to the reference id and the policy.
 type Reference struct {
-	Ref               string         `json:"ref"`
-	Policy            string         `json:"policy"`
-	PolicyVersion     string         `json:"policyVersion"`
-	Template          string         `json:"template"`
-	Effect            Effect         `json:"effect"`
-	EnforcementAction string         `json:"enforcementAction,omitempty"` // empty when disabled
-	Constraint        string         `json:"constraint,omitempty"`        // constraint name; empty when disabled
-	Match             map[string]any `json:"match,omitempty"`
-	Parameters        map[string]any `json:"parameters,omitempty"`
+	Ref               string `json:"ref"`
+	Policy            string `json:"policy"`
+	PolicyVersion     string `json:"policyVersion"`
+	Template          string `json:"template"`
+	Effect            Effect `json:"effect"`
+	EnforcementAction string `json:"enforcementAction,omitempty"` // empty when disabled; "scoped" with per-point effects
+	// Enforcement holds the effect of each enforcement point when they
+	// differ (rendered as enforcementAction: scoped), keyed by short name.
+	Enforcement map[string]Effect `json:"enforcement,omitempty"`
+	Constraint  string            `json:"constraint,omitempty"` // constraint name; empty when disabled
+	Match       map[string]any    `json:"match,omitempty"`
+	Parameters  map[string]any    `json:"parameters,omitempty"`
 }
 
 // File is one bundle file with its digest.
