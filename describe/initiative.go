@@ -43,10 +43,10 @@ type Reference struct {
 	Constraint        string         `json:"constraint,omitempty"`        // empty when disabled
 	// Enforcement are the effects set for single enforcement points
 	// (admission, audit, ci, vap), which override Effect there.
-	Enforcement []Field `json:"enforcement,omitempty"`
-	Match             []Field        `json:"match,omitempty"`
-	Parameters        []Field        `json:"parameters,omitempty"`
-	Exemptions        []Exemption    `json:"exemptions,omitempty"`
+	Enforcement []Field     `json:"enforcement,omitempty"`
+	Match       []Field     `json:"match,omitempty"`
+	Parameters  []Field     `json:"parameters,omitempty"`
+	Exemptions  []Exemption `json:"exemptions,omitempty"`
 }
 
 // Disabled reports whether the reference renders no constraint.
