@@ -7,6 +7,7 @@ import (
 	"slices"
 	"sort"
 
+	"github.com/edict-policy/edict/rendered"
 	"github.com/edict-policy/edict/resources"
 	"github.com/edict-policy/edict/source"
 )
@@ -301,7 +302,7 @@ func SortResults(rs []Result) []Result {
 		if ni != nj {
 			return ni
 		}
-		return actionRank(out[i].EnforcementAction) > actionRank(out[j].EnforcementAction)
+		return rendered.ActionRank(out[i].EnforcementAction) > rendered.ActionRank(out[j].EnforcementAction)
 	})
 	return out
 }

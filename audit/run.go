@@ -11,6 +11,7 @@ import (
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 
 	"github.com/edict-policy/edict/engine"
+	"github.com/edict-policy/edict/rendered"
 	"github.com/edict-policy/edict/resources"
 )
 
@@ -295,19 +296,6 @@ func (p *Policy) results(ctx context.Context, obj *unstructured.Unstructured, id
 	return out, nil
 }
 
-// actionRank orders enforcement actions by how hard they stop a change.
-func actionRank(a string) int {
-	switch a {
-	case "deny":
-		return 3
-	case "warn":
-		return 2
-	case "dryrun":
-		return 1
-	}
-	return 0
-}
-
 // compare marks current results against the baseline's results for the
 // same object. A violation is the same when bundle, reference, constraint
 // kind and message agree (the bundle is ignored when each side is one
@@ -337,7 +325,7 @@ func compare(cur, old []Result, ignoreBundle bool) (marked, fixed []Result) {
 			if o.EnforcementAction != r.EnforcementAction {
 				r.BaselineAction = o.EnforcementAction
 			}
-			if actionRank(r.EnforcementAction) <= actionRank(o.EnforcementAction) {
+			if rendered.ActionRank(r.EnforcementAction) <= rendered.ActionRank(o.EnforcementAction) {
 				r.Status = StatusUnchanged
 			}
 		}

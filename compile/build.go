@@ -73,11 +73,7 @@ func (b *Builder) Resolve(file string) (*Plan, error) {
 
 // ResolveBuiltin is Resolve for a built-in initiative.
 func (b *Builder) ResolveBuiltin(name string) (*Plan, error) {
-	in, err := LoadBuiltinInitiative(name)
-	if err != nil {
-		return nil, err
-	}
-	chain, err := builtinChain(in)
+	chain, err := builtinChain(name)
 	if err != nil {
 		return nil, err
 	}
@@ -173,11 +169,7 @@ func isBuiltinFS(fsys fs.FS) bool { return fsys == library.FS() }
 
 // BuildBuiltin renders a built-in initiative as it ships.
 func (b *Builder) BuildBuiltin(ctx context.Context, name string) (*rendered.Bundle, error) {
-	in, err := LoadBuiltinInitiative(name)
-	if err != nil {
-		return nil, err
-	}
-	chain, err := builtinChain(in)
+	chain, err := builtinChain(name)
 	if err != nil {
 		return nil, err
 	}

@@ -118,9 +118,13 @@ func loadBuiltinInitiative(name string) (*Initiative, error) {
 	return in, nil
 }
 
-// builtinChain returns the extends chain of a built-in initiative, root
-// first and ending with in. Built-ins extend only built-ins.
-func builtinChain(in *Initiative) ([]*Initiative, error) {
+// builtinChain loads the built-in initiative name and its extends chain,
+// root first and ending with it. Built-ins extend only built-ins.
+func builtinChain(name string) ([]*Initiative, error) {
+	in, err := LoadBuiltinInitiative(name)
+	if err != nil {
+		return nil, err
+	}
 	chain := []*Initiative{in}
 	for cur := in; cur.Spec.Extends != ""; {
 		if len(chain) > 16 {

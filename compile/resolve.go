@@ -464,11 +464,7 @@ func toAnyList(s []string) []any {
 
 // ResolveBuiltin resolves a built-in initiative by name.
 func ResolveBuiltin(name string, cat *Catalog) (*Plan, error) {
-	in, err := LoadBuiltinInitiative(name)
-	if err != nil {
-		return nil, err
-	}
-	chain, err := builtinChain(in)
+	chain, err := builtinChain(name)
 	if err != nil {
 		return nil, err
 	}

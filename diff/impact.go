@@ -7,6 +7,7 @@ import (
 	"slices"
 
 	"github.com/edict-policy/edict/audit"
+	"github.com/edict-policy/edict/rendered"
 	"github.com/edict-policy/edict/resources"
 	policysource "github.com/edict-policy/edict/source"
 )
@@ -139,7 +140,7 @@ func AuditImpact(ctx context.Context, r *Report, old, new []*policysource.Bundle
 		// The strongest action of each reference on this object, on each side.
 		was, is := map[refKey]int{}, map[refKey]int{}
 		stronger := func(m map[refKey]int, k refKey, action string) {
-			if rank := actionRank(action); rank > m[k] {
+			if rank := rendered.ActionRank(action); rank > m[k] {
 				m[k] = rank
 			}
 		}
@@ -217,18 +218,4 @@ func (i *Impact) slot(rank int, newly bool) **Objects {
 		return &i.NoLongerAudited
 	}
 	return nil
-}
-
-// actionRank orders Gatekeeper enforcement actions: none, dryrun (audit),
-// warn, deny.
-func actionRank(a string) int {
-	switch a {
-	case "deny":
-		return 3
-	case "warn":
-		return 2
-	case "dryrun":
-		return 1
-	}
-	return 0
 }

@@ -14,8 +14,8 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"slices"
 
+	"github.com/edict-policy/edict/rendered"
 	"github.com/go-logr/logr"
 
 	"github.com/open-policy-agent/frameworks/constraint/pkg/apis"
@@ -416,9 +416,9 @@ func pointAction(r *types.Result) string {
 	if r.EnforcementAction != "scoped" {
 		return r.EnforcementAction
 	}
-	best, rank := "scoped", -1
+	best, rank := "scoped", 0
 	for _, a := range r.ScopedEnforcementActions {
-		if i := slices.Index([]string{"dryrun", "warn", "deny"}, a); i > rank {
+		if i := rendered.ActionRank(a); i > rank {
 			best, rank = a, i
 		}
 	}

@@ -119,3 +119,14 @@ func GatekeeperPoint(name string) string {
 	}
 	return ""
 }
+
+// ActionRank orders Gatekeeper enforcement actions by how hard they stop a
+// change: none 0, dryrun 1, warn 2, deny 3.
+func ActionRank(action string) int {
+	for i, x := range effects {
+		if x.action != "" && x.action == action {
+			return i
+		}
+	}
+	return 0
+}
