@@ -35,13 +35,13 @@ func ParseDocument(file string, data []byte) (*Document, error) {
 		if errors.Is(err, io.EOF) {
 			return nil, &Error{File: file, Line: 1, Column: 1, Msg: "the file is empty; expected a YAML document with apiVersion and kind"}
 		}
-		return nil, syntaxError(file, data, err)
+		return nil, YAMLErrorIn(file, data, err)
 	}
 	var extra yaml.Node
 	if err := dec.Decode(&extra); err == nil {
 		return nil, &Error{File: file, Line: extra.Line, Column: extra.Column, Msg: "found a second YAML document; expected exactly one per file"}
 	} else if !errors.Is(err, io.EOF) {
-		return nil, syntaxError(file, data, err)
+		return nil, YAMLErrorIn(file, data, err)
 	}
 	body := &root
 	if body.Kind == yaml.DocumentNode && len(body.Content) == 1 {
@@ -61,12 +61,12 @@ func ParseDocument(file string, data []byte) (*Document, error) {
 var yamlLine = regexp.MustCompile(`line (\d+): `)
 
 // YAMLError converts PLACEHOLDER
-// syntaxError is YAMLError for a document that does not parse. The parser
-// names the line where the enclosing block began, which can be far above
-// the line to fix (a mis-indented key deep in a list); the error points at
-// the first line whose addition makes the document unparsable, and keeps
-// the parser's own line in the message.
-func syntaxError(file string, data []byte, err error) *Error {
+// YAMLErrorIn is YAMLError with the document at hand. For a syntax error the
+// parser names the line where the enclosing block began, which can be far
+// above the line to fix (a mis-indented key deep in a list); the error then
+// points at the first line whose addition makes the document unparsable and
+// keeps the parser's own line in the message. Other errors are unchanged.
+func YAMLErrorIn(file string, data []byte, err error) *Error {
 	e := YAMLError(file, err)
 	if bad := provokingLine(data); bad > 0 && bad != e.Line {
 		if e.Line > 0 {

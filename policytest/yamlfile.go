@@ -33,7 +33,7 @@ func decodeStrict(file string, data []byte, out any) error {
 		if errors.Is(err, io.EOF) {
 			return &input.Error{File: file, Line: 1, Msg: "the file is empty"}
 		}
-		e := input.YAMLError(file, err)
+		e := input.YAMLErrorIn(file, data, err)
 		e.Msg = friendlyYAMLMsg(e.Msg)
 		return e
 	}
@@ -74,7 +74,7 @@ func parseObjects(name string, data []byte) ([]*unstructured.Unstructured, error
 			break
 		}
 		if err != nil {
-			return nil, input.YAMLError(name, err)
+			return nil, input.YAMLErrorIn(name, data, err)
 		}
 		if m == nil {
 			continue
@@ -100,7 +100,7 @@ func readFirstObject(fsys fs.FS, name string) (*unstructured.Unstructured, error
 	}
 	var m map[string]any
 	if err := yaml.Unmarshal(data, &m); err != nil {
-		return nil, input.YAMLError(name, err)
+		return nil, input.YAMLErrorIn(name, data, err)
 	}
 	if m == nil {
 		return nil, &input.Error{File: name, Msg: "defines no YAML object"}

@@ -15,7 +15,8 @@ func TestParseObjects(t *testing.T) {
 		{"two documents and comments", "# c\napiVersion: v1\nkind: Pod\nmetadata: {name: a}\n---\n# only a comment\n---\napiVersion: v1\nkind: Pod\nmetadata: {name: b}\n", 2, ""},
 		{"no objects", "# nothing\n", 0, "defines no YAML objects"},
 		{"missing kind", "apiVersion: v1\nmetadata: {name: a}\n", 0, "f.yaml: the object has no kind"},
-		{"syntax error with line", "apiVersion: v1\nkind: Pod\nmetadata: {name: [a}\n", 0, "f.yaml:2: invalid YAML: did not find expected"},
+		{"syntax error at the bad line", "apiVersion: v1\nkind: Pod\nmetadata: {name: [a}\n", 0, "f.yaml:3: invalid YAML: did not find expected"},
+		{"mis-indented key far below its block", "apiVersion: v1\nkind: Pod\nspec:\n  containers:\n" + strings.Repeat("  - name: x\n", 10) + "  - name: y\n   image: z\n", 0, "f.yaml:16: invalid YAML"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
