@@ -137,7 +137,7 @@ func TestSuiteDetails(t *testing.T) {
 		{"bad/missing_file.yaml/missing-object/no-such-file", StatusError, 9, "does_not_exist.yaml"},
 		{"bad/missing_file.yaml/missing-object/other-case-runs", StatusPass, 0, ""},
 		{"bad/template_does_not_compile.yaml/no-violation-rule", StatusError, 5, "missing required rules: [violation]"},
-		{"bad/invalid_object.yaml/object-is-not-yaml/broken-yaml", StatusError, 9, "not_yaml.txt: line 3"},
+		{"bad/invalid_object.yaml/object-is-not-yaml/broken-yaml", StatusError, 9, "not_yaml.txt: line 4: invalid YAML"},
 		{"bad/good_suite.yaml/still-runs/labelled", StatusPass, 0, ""},
 		{"gator/expansion/suite.yaml/pods-of-deployments/generated-pod-unlabelled", StatusPass, 0, ""},
 	}
