@@ -3,7 +3,6 @@ package atomicwrite
 import (
 	"errors"
 	"fmt"
-	"io/fs"
 	"maps"
 	"os"
 	"path/filepath"
@@ -11,27 +10,18 @@ import (
 	"strings"
 	"sync"
 	"testing"
+
+	"github.com/edict-policy/edict/internal/golden"
 )
 
+// readTree reads the folder's files as strings, which compare with ==.
 func readTree(t *testing.T, dir string) map[string]string {
 	t.Helper()
-	tree := map[string]string{}
-	err := filepath.WalkDir(dir, func(p string, d fs.DirEntry, err error) error {
-		if err != nil || d.IsDir() {
-			return err
-		}
-		b, err := os.ReadFile(p)
-		if err != nil {
-			return err
-		}
-		rel, _ := filepath.Rel(dir, p)
-		tree[filepath.ToSlash(rel)] = string(b)
-		return nil
-	})
-	if err != nil {
-		t.Fatal(err)
+	out := map[string]string{}
+	for name, data := range golden.ReadTree(t, dir) {
+		out[name] = string(data)
 	}
-	return tree
+	return out
 }
 
 func entries(t *testing.T, dir string) []string {

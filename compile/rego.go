@@ -210,20 +210,26 @@ func forbiddenCalls(m *ast.Module, file string) input.ErrorList {
 			errs = append(errs, &input.Error{File: file, Line: line, Column: col, Msg: fmt.Sprintf("builtin %s is not allowed: %s", name, why)})
 		}
 	}
-	// Calls appear both as expressions (f(x)) and as terms inside them (y := f(x)).
+	walkCalls(m, flag)
+	return errs
+}
+
+// walkCalls calls fn for every function call in m, with the function's
+// name and the call's location. Calls appear both as expressions (f(x))
+// and as terms inside them (y := f(x)).
+func walkCalls(m *ast.Module, fn func(name string, loc *ast.Location)) {
 	ast.WalkExprs(m, func(e *ast.Expr) bool {
 		if e.IsCall() {
-			flag(e.Operator().String(), e.Location)
+			fn(e.Operator().String(), e.Location)
 		}
 		return false
 	})
 	ast.WalkTerms(m, func(t *ast.Term) bool {
 		if call, ok := t.Value.(ast.Call); ok && len(call) > 0 {
-			flag(call[0].String(), t.Location)
+			fn(call[0].String(), t.Location)
 		}
 		return false
 	})
-	return errs
 }
 
 // neededLibs follows data.lib.* references from m through the libraries,

@@ -128,23 +128,11 @@ type call struct {
 func builtinCalls(m *ast.Module) []call {
 	var out []call
 	seen := map[string]bool{}
-	add := func(name string, loc *ast.Location) {
+	walkCalls(m, func(name string, loc *ast.Location) {
 		if !seen[name] {
 			seen[name] = true
 			out = append(out, call{name, loc})
 		}
-	}
-	ast.WalkExprs(m, func(e *ast.Expr) bool {
-		if e.IsCall() {
-			add(e.Operator().String(), e.Location)
-		}
-		return false
-	})
-	ast.WalkTerms(m, func(t *ast.Term) bool {
-		if c, ok := t.Value.(ast.Call); ok && len(c) > 0 {
-			add(c[0].String(), t.Location)
-		}
-		return false
 	})
 	slices.SortFunc(out, func(a, b call) int {
 		la, _ := locOf(a.loc)
