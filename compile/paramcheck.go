@@ -30,15 +30,26 @@ func registerFormats(c *jsonschema.Compiler) { schemas.RegisterFormats(c) }
 // fields of structural schemas, so a misspelt field inside a list item would
 // otherwise vanish on its way to the cluster.
 func closedSchema(schema map[string]any) map[string]any {
+	return rewriteSchema(schema, func(n map[string]any) {
+		if _, ok := n["properties"].(map[string]any); !ok {
+			return
+		}
+		_, explicit := n["additionalProperties"]
+		_, free := n["x-kubernetes-preserve-unknown-fields"]
+		if !explicit && !free {
+			n["additionalProperties"] = false
+		}
+	})
+}
+
+// rewriteSchema returns a copy of a schema with fn applied to every
+// schema node: the root, each property and each list's items.
+func rewriteSchema(schema map[string]any, fn func(n map[string]any)) map[string]any {
 	out := deepCopy(schema)
 	var walk func(n map[string]any)
 	walk = func(n map[string]any) {
+		fn(n)
 		if props, ok := n["properties"].(map[string]any); ok {
-			_, explicit := n["additionalProperties"]
-			_, free := n["x-kubernetes-preserve-unknown-fields"]
-			if !explicit && !free {
-				n["additionalProperties"] = false
-			}
 			for _, p := range props {
 				if m, ok := p.(map[string]any); ok {
 					walk(m)

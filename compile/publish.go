@@ -120,33 +120,19 @@ func dig(m map[string]any, keys ...string) map[string]any {
 // editorSchema turns a parameter schema into JSON Schema for editors: each
 // edict format also gets its pattern, since editors do not know the format.
 func editorSchema(s map[string]any) map[string]any {
-	out := deepCopy(s)
-	var walk func(n map[string]any)
-	walk = func(n map[string]any) {
-		if name, ok := n["format"].(string); ok {
-			if f, ok := formats.Lookup(name); ok {
-				n["pattern"] = f.Pattern
-				if f.MaxLength > 0 {
-					n["maxLength"] = f.MaxLength
-				}
-				if d, _ := n["description"].(string); d == "" {
-					n["description"] = f.Description
-				}
+	return rewriteSchema(s, func(n map[string]any) {
+		name, ok := n["format"].(string)
+		if !ok {
+			return
+		}
+		if f, ok := formats.Lookup(name); ok {
+			n["pattern"] = f.Pattern
+			if f.MaxLength > 0 {
+				n["maxLength"] = f.MaxLength
+			}
+			if d, _ := n["description"].(string); d == "" {
+				n["description"] = f.Description
 			}
 		}
-		if props, ok := n["properties"].(map[string]any); ok {
-			for _, p := range props {
-				if m, ok := p.(map[string]any); ok {
-					walk(m)
-				}
-			}
-		}
-		if items, ok := n["items"].(map[string]any); ok {
-			walk(items)
-		}
-	}
-	if out != nil {
-		walk(out)
-	}
-	return out
+	})
 }
