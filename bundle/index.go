@@ -88,8 +88,10 @@ func compareFiles(idx *rendered.Index, found map[string]rendered.File, problems 
 		case !ok && !containsPrefix(problems, want.Path+":"):
 			problems = append(problems, want.Path+": missing")
 		case !ok:
-		case got.SHA256 != want.SHA256 || got.Size != want.Size:
+		case got.SHA256 != want.SHA256:
 			problems = append(problems, fmt.Sprintf("%s: sha256 %s does not match %s recorded in %s (tampered)", want.Path, got.SHA256, want.SHA256, IndexFile))
+		case got.Size != want.Size:
+			problems = append(problems, fmt.Sprintf("%s: %d bytes, but %s records %d (tampered)", want.Path, got.Size, IndexFile, want.Size))
 		}
 	}
 	for p := range found {

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"io/fs"
 	"os"
 	"path/filepath"
@@ -226,5 +227,25 @@ func TestVerifyFiles(t *testing.T) {
 				t.Errorf("error %q does not mention %q", err, tt.problem)
 			}
 		})
+	}
+}
+
+// A file whose digest matches but whose recorded size does not is named
+// with the sizes, not with two equal digests.
+func TestVerifyFilesSizeMismatch(t *testing.T) {
+	dir := filepath.Join(t.TempDir(), "b")
+	if err := Write(dir, fixtureOutput()); err != nil {
+		t.Fatal(err)
+	}
+	idx, err := ReadIndex(os.DirFS(dir))
+	if err != nil {
+		t.Fatal(err)
+	}
+	f := &idx.Files[0]
+	f.Size++
+	err = VerifyFiles(os.DirFS(dir), idx)
+	want := fmt.Sprintf("%s: %d bytes, but %s records %d", f.Path, f.Size-1, IndexFile, f.Size)
+	if err == nil || !strings.Contains(err.Error(), want) {
+		t.Errorf("VerifyFiles = %v, want %q", err, want)
 	}
 }
