@@ -20,15 +20,43 @@ func orNil(v any) any {
 	return v
 }
 
-func typeString(s map[string]any) string {
+// ParameterType describes a parameter's shape: arrays say what their items
+// are and objects list their fields (optional ones marked ?), so `library
+// show` and `edict init` document what goes inside list items; typed
+// formats are named.
+func ParameterType(s map[string]any) string {
 	t, _ := s["type"].(string)
-	if t == "array" {
+	switch t {
+	case "array":
 		if items, ok := s["items"].(map[string]any); ok {
-			return "array of " + typeString(items)
+			return "array of " + ParameterType(items)
 		}
-	}
-	if t == "" {
+	case "object":
+		props, _ := s["properties"].(map[string]any)
+		if len(props) == 0 {
+			return "object"
+		}
+		required := map[string]bool{}
+		if r, ok := s["required"].([]any); ok {
+			for _, n := range r {
+				required[fmt.Sprint(n)] = true
+			}
+		}
+		fields := make([]string, 0, len(props))
+		for _, n := range slices.Sorted(maps.Keys(props)) {
+			ps, _ := props[n].(map[string]any)
+			f := n
+			if !required[n] {
+				f += "?"
+			}
+			fields = append(fields, f+": "+ParameterType(ps))
+		}
+		return "{" + strings.Join(fields, ", ") + "}"
+	case "":
 		return "any"
+	}
+	if f, ok := s["format"].(string); ok {
+		return t + " (" + f + ")"
 	}
 	return t
 }
@@ -89,13 +117,18 @@ func StarterInitiative(name, from string, cat *Catalog) ([]byte, error) {
 			}
 			s, _ := props[k].(map[string]any)
 			desc := strings.TrimSpace(strings.SplitN(fmt.Sprint(orNil(s["description"])), "\n", 2)[0])
+			shape := ParameterType(s)
 			if v == nil {
-				fmt.Fprintf(&b, "        # %s: (%s, no default)", k, typeString(s))
+				fmt.Fprintf(&b, "        # %s: (%s, no default)", k, shape)
 			} else {
 				fmt.Fprintf(&b, "        %s: %s", k, jsonValue(v))
 			}
 			if desc != "" {
 				fmt.Fprintf(&b, "  # %s", desc)
+			}
+			// A list of objects needs its item shape to be written at all.
+			if v != nil && strings.HasPrefix(shape, "array of {") {
+				fmt.Fprintf(&b, " Items: %s", shape)
 			}
 			b.WriteString("\n")
 		}

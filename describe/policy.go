@@ -61,7 +61,7 @@ func DescribePolicy(p *compile.Policy) Policy {
 	defaults := map[string]any{}
 	for _, n := range slices.Sorted(maps.Keys(props)) {
 		s, _ := props[n].(map[string]any)
-		prm := Parameter{Name: n, Type: typeString(s), Default: s["default"], Description: strings.TrimSpace(fmt.Sprint(orEmpty(s["description"])))}
+		prm := Parameter{Name: n, Type: compile.ParameterType(s), Default: s["default"], Description: strings.TrimSpace(fmt.Sprint(orEmpty(s["description"])))}
 		prm.Direction, _ = s[compile.DirectionKey].(string)
 		d.Parameters = append(d.Parameters, prm)
 		if v, ok := s["default"]; ok {
@@ -152,46 +152,6 @@ func kinds(ks []compile.MatchKind) string {
 		}
 	}
 	return strings.Join(out, ", ")
-}
-
-// typeString describes a parameter's shape: arrays say what their items are
-// and objects list their fields (optional ones marked ?), so `library show`
-// documents what goes inside list items; typed formats are named.
-func typeString(s map[string]any) string {
-	t, _ := s["type"].(string)
-	switch t {
-	case "array":
-		if items, ok := s["items"].(map[string]any); ok {
-			return "array of " + typeString(items)
-		}
-	case "object":
-		props, _ := s["properties"].(map[string]any)
-		if len(props) == 0 {
-			return "object"
-		}
-		required := map[string]bool{}
-		if r, ok := s["required"].([]any); ok {
-			for _, n := range r {
-				required[fmt.Sprint(n)] = true
-			}
-		}
-		fields := make([]string, 0, len(props))
-		for _, n := range slices.Sorted(maps.Keys(props)) {
-			ps, _ := props[n].(map[string]any)
-			f := n
-			if !required[n] {
-				f += "?"
-			}
-			fields = append(fields, f+": "+typeString(ps))
-		}
-		return "{" + strings.Join(fields, ", ") + "}"
-	case "":
-		return "any"
-	}
-	if f, ok := s["format"].(string); ok {
-		return t + " (" + f + ")"
-	}
-	return t
 }
 
 func orEmpty(v any) any {

@@ -170,7 +170,7 @@ func TestInitStarterBuilds(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	for _, want := range []string{"extends: pod-security-baseline", "    host-filesystem:", "allowedHostPaths: []", "    allowed-capabilities:", "allowedCapabilities:"} {
+	for _, want := range []string{"extends: pod-security-baseline", "    host-filesystem:", "allowedHostPaths: []", "Items: array of {pathPrefix: string (absolute-path), readOnly?: boolean}", "    allowed-capabilities:", "allowedCapabilities:"} {
 		if !strings.Contains(string(text), want) {
 			t.Errorf("starter lacks %q:\n%s", want, text)
 		}
