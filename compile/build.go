@@ -23,6 +23,9 @@ type Builder struct {
 	// templates caches rendered ConstraintTemplates by policy name: a
 	// template is the same in every initiative that uses its policy.
 	templates map[string]*rendered.Template
+	// kustomized holds the digests of templates kustomize already read
+	// (see checkWithKustomize).
+	kustomized map[[32]byte]bool
 	// mu serialises builds: the caches above are shared, and test runners
 	// may build initiatives from several goroutines.
 	mu sync.Mutex
@@ -34,7 +37,7 @@ func NewBuilder(repo fs.FS, root string, opts Options) (*Builder, error) {
 	if err != nil {
 		return nil, err
 	}
-	return &Builder{repo: repo, root: root, cat: cat, opts: opts}, nil
+	return &Builder{repo: repo, root: root, cat: cat, opts: opts, kustomized: map[[32]byte]bool{}}, nil
 }
 
 // Build resolves, compiles and renders one initiative file and proves the
@@ -96,7 +99,7 @@ func (b *Builder) buildChain(ctx context.Context, chain []*Initiative) (*rendere
 	if err := b.gk.check(ctx, out); err != nil {
 		return nil, err
 	}
-	if err := checkWithKustomize(out); err != nil {
+	if err := checkWithKustomize(out, b.kustomized); err != nil {
 		return nil, err
 	}
 	return out, nil

@@ -83,7 +83,7 @@ func TestRootKustomizationOrdersTemplatesFirst(t *testing.T) {
 	// its warnings into edict's output.
 	var logged bytes.Buffer
 	log.SetOutput(&logged)
-	err = checkWithKustomize(b)
+	err = checkWithKustomize(b, nil)
 	log.SetOutput(os.Stderr)
 	if err != nil {
 		t.Fatalf("the built bundle fails its own check: %v", err)
@@ -102,7 +102,33 @@ func TestRootKustomizationOrdersTemplatesFirst(t *testing.T) {
 			b.Kustomizations[i] = old
 		}
 	}
-	if err := checkWithKustomize(b); err == nil || !strings.Contains(err.Error(), "before its templates") {
+	if err := checkWithKustomize(b, nil); err == nil || !strings.Contains(err.Error(), "before its templates") {
 		t.Errorf("a constraint-first bundle passed the kustomize check: %v", err)
+	}
+}
+
+// TestKustomizeCheckReadsEachTemplateOnce: a template kustomize already
+// read is checked by its header alone in later bundles, and a template
+// kustomize cannot read as one object still fails the check.
+func TestKustomizeCheckReadsEachTemplateOnce(t *testing.T) {
+	fsys := repo(map[string]string{"i.yaml": initiative("  policies:\n    demo-labels: {}\n")})
+	b, err := build(t, fsys, "i.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	seen := map[[32]byte]bool{}
+	for range 2 {
+		if err := checkWithKustomize(b, seen); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if len(seen) != len(b.Templates)+len(b.Expansions) {
+		t.Errorf("%d templates remembered, want %d", len(seen), len(b.Templates)+len(b.Expansions))
+	}
+	broken := *b.Templates[0].Manifest
+	broken.Data = append(append([]byte{}, broken.Data...), []byte("---\napiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: extra\n")...)
+	b.Templates[0] = &rendered.Template{Manifest: &broken, Policy: b.Templates[0].Policy, ConstraintKind: b.Templates[0].ConstraintKind}
+	if err := checkWithKustomize(b, seen); err == nil || !strings.Contains(err.Error(), "expected") {
+		t.Errorf("a template that reads as two objects passed: %v", err)
 	}
 }
