@@ -3,45 +3,15 @@ package atomicwrite
 import (
 	"bytes"
 	"errors"
-	"io/fs"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/edict-policy/edict/internal/golden"
 )
 
 var errInjected = errors.New("injected failure")
-
-// snapshot is a folder's content: slash path → file content, or "/" for a
-// folder.
-func snapshot(t *testing.T, dir string) map[string]string {
-	t.Helper()
-	out := map[string]string{}
-	err := filepath.WalkDir(dir, func(p string, d fs.DirEntry, err error) error {
-		if err != nil {
-			return err
-		}
-		rel, _ := filepath.Rel(dir, p)
-		rel = filepath.ToSlash(rel)
-		switch {
-		case d.IsDir():
-			out[rel] = "/"
-		case d.Type().IsRegular():
-			data, err := os.ReadFile(p)
-			if err != nil {
-				return err
-			}
-			out[rel] = string(data)
-		default:
-			out[rel] = "?" + d.Type().String()
-		}
-		return nil
-	})
-	if err != nil {
-		t.Fatal(err)
-	}
-	return out
-}
 
 func sameSnapshot(a, b map[string]string) bool {
 	if len(a) != len(b) {
@@ -102,7 +72,7 @@ func FuzzTree(f *testing.F) {
 				t.Fatal(err)
 			}
 		}
-		before := snapshot(t, parent)
+		before := golden.Snapshot(t, parent)
 		var steps []string
 		hit := ""
 		fault = func(step string) error {
@@ -115,7 +85,7 @@ func FuzzTree(f *testing.F) {
 		}
 		err := Tree(dest, files, nil)
 		fault = nil
-		after := snapshot(t, parent)
+		after := golden.Snapshot(t, parent)
 		if err != nil {
 			if !sameSnapshot(before, after) {
 				t.Fatalf("failed write (%v, injected at %q) changed the folder:\nbefore %v\nafter  %v", err, hit, before, after)
@@ -146,7 +116,7 @@ func FuzzTree(f *testing.F) {
 			if err := Tree(dest, files, nil); err != nil {
 				t.Fatal(err)
 			}
-			for name := range snapshot(t, parent) {
+			for name := range golden.Snapshot(t, parent) {
 				if strings.HasPrefix(name, ".out.") {
 					t.Fatalf("leftover %s after the next write", name)
 				}

@@ -11,6 +11,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/edict-policy/edict/internal/golden"
 	"github.com/klauspost/compress/gzip"
 )
 
@@ -130,37 +131,6 @@ func FuzzReadArchive(f *testing.F) {
 	})
 }
 
-// tree is a folder's content: slash path → file content, or "/" for a
-// folder.
-func tree(t *testing.T, dir string) map[string]string {
-	t.Helper()
-	out := map[string]string{}
-	err := filepath.WalkDir(dir, func(p string, d fs.DirEntry, err error) error {
-		if err != nil {
-			return err
-		}
-		rel, _ := filepath.Rel(dir, p)
-		rel = filepath.ToSlash(rel)
-		switch {
-		case d.IsDir():
-			out[rel] = "/"
-		case d.Type().IsRegular():
-			data, err := os.ReadFile(p)
-			if err != nil {
-				return err
-			}
-			out[rel] = string(data)
-		default:
-			out[rel] = "?" + d.Type().String()
-		}
-		return nil
-	})
-	if err != nil {
-		t.Fatal(err)
-	}
-	return out
-}
-
 // FuzzWriteArchive writes every archive ReadArchive accepts the way pull
 // does, over a previous bundle or none: the destination becomes exactly the
 // archive's files and nothing is written beside it. (What a failure at each
@@ -193,7 +163,7 @@ func FuzzWriteArchive(f *testing.F) {
 				want["bundle/"+d] = "/"
 			}
 		}
-		got := tree(t, parent)
+		got := golden.Snapshot(t, parent)
 		if len(got) != len(want) {
 			t.Fatalf("folder after the write:\nwant %v\ngot  %v", want, got)
 		}

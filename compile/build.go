@@ -10,6 +10,7 @@ import (
 	"github.com/edict-policy/edict/input"
 	"github.com/edict-policy/edict/library"
 	"github.com/edict-policy/edict/rendered"
+	"github.com/edict-policy/edict/target"
 )
 
 // Builder renders initiatives of one repository. It loads the catalog once
@@ -20,9 +21,10 @@ type Builder struct {
 	cat  *Catalog
 	opts Options
 	gk   gatekeeperCheck
-	// templates caches rendered ConstraintTemplates by policy name: a
-	// template is the same in every initiative that uses its policy.
-	templates map[string]*rendered.Template
+	// templates caches rendered ConstraintTemplates by policy name and
+	// target: a template is the same in every initiative that uses its
+	// policy for that target.
+	templates map[string]targetTemplate
 	// kustomized holds the digests of templates kustomize already read
 	// (see checkWithKustomize).
 	kustomized map[[32]byte]bool
@@ -200,4 +202,11 @@ func CheckCollisions(outputs []*rendered.Bundle) error {
 		}
 	}
 	return errs.Err()
+}
+
+// targetTemplate is a policy's template for one target, with the oldest
+// release the policy's builtins allow (see checkTarget).
+type targetTemplate struct {
+	*rendered.Template
+	needs target.Gatekeeper
 }

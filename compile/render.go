@@ -107,25 +107,28 @@ func (b *Builder) render(plan *Plan) (*rendered.Bundle, error) {
 	}
 	for _, pname := range slices.Sorted(maps.Keys(usedPolicies)) {
 		cp, _ := b.cat.Compile(pname)
-		needs, terrs := checkTarget(cp, plan.Target)
-		if len(terrs) > 0 {
-			errs = append(errs, terrs...)
-			continue
-		}
-		minimum = target.Max(minimum, needs)
+		// A policy's template and the release its builtins need are the
+		// same in every initiative built for one target: made once.
 		key := pname + "@" + plan.Target.String()
-		t, ok := b.templates[key]
+		ft, ok := b.templates[key]
 		if !ok {
-			var err error
-			if t, err = RenderTemplateFor(cp, plan.Target); err != nil {
+			needs, terrs := checkTarget(cp, plan.Target)
+			if len(terrs) > 0 {
+				errs = append(errs, terrs...)
+				continue
+			}
+			t, err := RenderTemplateFor(cp, plan.Target)
+			if err != nil {
 				return nil, fmt.Errorf("render template %s: %w", cp.TemplateName(), err)
 			}
+			ft = targetTemplate{t, needs}
 			if b.templates == nil {
-				b.templates = map[string]*rendered.Template{}
+				b.templates = map[string]targetTemplate{}
 			}
-			b.templates[key] = t
+			b.templates[key] = ft
 		}
-		out.Templates = append(out.Templates, t)
+		minimum = target.Max(minimum, ft.needs)
+		out.Templates = append(out.Templates, ft.Template)
 		prefix := ""
 		if cp.BuiltIn {
 			prefix = "builtin:library/"

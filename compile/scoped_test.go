@@ -3,11 +3,13 @@ package compile
 import (
 	"context"
 	"reflect"
+	"strings"
 	"testing"
 
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 
 	"github.com/edict-policy/edict/engine"
+	"github.com/edict-policy/edict/input"
 	"github.com/edict-policy/edict/rendered"
 )
 
@@ -81,5 +83,23 @@ func TestScopedEnforcement(t *testing.T) {
 				t.Errorf("review at the CI point: %q (%+v), want %q", got, vs, tt.ciAction)
 			}
 		})
+	}
+}
+
+// A misspelt enforcement point or an unknown effect at a point is refused
+// at its line, with the nearest name suggested; it never builds as if the
+// point were not there.
+func TestScopedEnforcementTypos(t *testing.T) {
+	tests := []struct{ ref, want string }{
+		{"{effect: warn, enforcement: {admision: deny}}", `enforcement.admision: unknown field (did you mean "admission"?)`},
+		{"{effect: warn, enforcement: {ci: block}}", "enforcement.ci"},
+		{"{effect: warn, enforcement: [ci]}", "enforcement"},
+	}
+	for _, tt := range tests {
+		fsys := repo(map[string]string{"i.yaml": initiative("  policies:\n    demo-labels: " + tt.ref + "\n")})
+		_, err := build(t, fsys, "i.yaml")
+		if err == nil || !input.IsInputError(err) || !strings.Contains(err.Error(), "i.yaml:8:") || !strings.Contains(err.Error(), tt.want) {
+			t.Errorf("%s: error %v, want an input error at i.yaml:8 naming %q", tt.ref, err, tt.want)
+		}
 	}
 }

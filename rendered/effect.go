@@ -1,5 +1,7 @@
 package rendered
 
+import "slices"
+
 // Effect is what an initiative asks Gatekeeper to do with a reference's
 // violations. It is the one home of the effect vocabulary: its default, the
 // enforcementAction each effect renders to, the outcome initiative tests
@@ -84,7 +86,15 @@ func OutcomeOfAction(action string) string {
 }
 
 // Outcomes lists the InitiativeTest outcome names, from denying to auditing.
-func Outcomes() []string { return []string{"denied", "warned", "audited"} }
+func Outcomes() []string {
+	var out []string
+	for _, x := range slices.Backward(effects) {
+		if x.outcome != "" {
+			out = append(out, x.outcome)
+		}
+	}
+	return out
+}
 
 // Enforcement points an initiative may give their own effect, by the short
 // name initiatives use, with Gatekeeper's name for each.

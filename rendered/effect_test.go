@@ -1,6 +1,9 @@
 package rendered
 
-import "testing"
+import (
+	"slices"
+	"testing"
+)
 
 func TestEffects(t *testing.T) {
 	tests := []struct {
@@ -38,6 +41,9 @@ func TestEffects(t *testing.T) {
 	}
 	if got := Effect("").OrDefault(); got != EffectAudit {
 		t.Errorf("default effect = %q, want audit", got)
+	}
+	if got := Outcomes(); !slices.Equal(got, []string{"denied", "warned", "audited"}) {
+		t.Errorf("Outcomes() = %v", got)
 	}
 	if got := EffectDeny.OrDefault(); got != EffectDeny {
 		t.Errorf("OrDefault changed a set effect: %q", got)

@@ -92,3 +92,38 @@ func ReadTree(t testing.TB, dir string) map[string][]byte {
 	}
 	return tree
 }
+
+// Snapshot records everything below dir, keyed by slash path: a file's
+// content, "/" for a folder, "?" and the mode for anything else (a symlink,
+// a pipe), so tests can tell that a folder was left exactly as it was.
+func Snapshot(t testing.TB, dir string) map[string]string {
+	t.Helper()
+	out := map[string]string{}
+	err := filepath.WalkDir(dir, func(p string, d fs.DirEntry, err error) error {
+		if err != nil {
+			return err
+		}
+		rel, err := filepath.Rel(dir, p)
+		if err != nil {
+			return err
+		}
+		rel = filepath.ToSlash(rel)
+		switch {
+		case d.IsDir():
+			out[rel] = "/"
+		case d.Type().IsRegular():
+			data, err := os.ReadFile(p)
+			if err != nil {
+				return err
+			}
+			out[rel] = string(data)
+		default:
+			out[rel] = "?" + d.Type().String()
+		}
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return out
+}
