@@ -5,10 +5,12 @@ import (
 	"path"
 	"slices"
 	"strings"
+	"sync"
 
 	"github.com/open-policy-agent/opa/v1/ast"
 	"github.com/open-policy-agent/opa/v1/format"
 
+	"github.com/edict-policy/edict/engine"
 	"github.com/edict-policy/edict/input"
 	"github.com/edict-policy/edict/target"
 )
@@ -99,7 +101,15 @@ func checkTarget(cp *CompiledPolicy, t target.Gatekeeper) (target.Gatekeeper, in
 		for _, c := range builtinCalls(m) {
 			since, known := target.BuiltinSince(c.name)
 			if !known {
-				continue // a function of the policy's own, or one the compiler already refused
+				// edict's OPA is newer than any supported Gatekeeper's: a
+				// builtin it compiles may still be one no cluster has.
+				if engineBuiltins()[c.name] {
+					line, col := locOf(c.loc)
+					errs = append(errs, &input.Error{File: file, Line: line, Column: col,
+						Msg:  fmt.Sprintf("builtin %s is in no supported Gatekeeper release's OPA (the newest, %s, runs OPA %s)", c.name, target.Newest, target.Newest.OPA()),
+						Hint: "do without " + c.name})
+				}
+				continue // otherwise a function of the policy's own
 			}
 			needs = target.Max(needs, since)
 			if have[c.name] {
@@ -144,3 +154,12 @@ func builtinCalls(m *ast.Module) []call {
 
 // regoFile is the path of the policy's Rego, for positions in errors.
 func (p *Policy) regoFile() string { return path.Join(p.Dir, "policy.rego") }
+
+// engineBuiltins is the set of builtins edict's compiler accepts.
+var engineBuiltins = sync.OnceValue(func() map[string]bool {
+	m := map[string]bool{}
+	for _, b := range engine.Capabilities().Builtins {
+		m[b.Name] = true
+	}
+	return m
+})

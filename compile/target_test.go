@@ -231,3 +231,31 @@ func TestTargetChoice(t *testing.T) {
 		})
 	}
 }
+
+// A builtin edict's own OPA has but no supported Gatekeeper's OPA does is
+// refused for every target: it would build green and fail in every cluster.
+func TestBuiltinNoTargetHas(t *testing.T) {
+	newest, err := target.Newest.Builtins()
+	if err != nil {
+		t.Fatal(err)
+	}
+	var name string
+	for _, b := range engine.Capabilities().Builtins {
+		if !newest[b.Name] && strings.Count(b.Name, ".") == 1 && !strings.HasPrefix(b.Name, "internal.") {
+			name = b.Name
+			break
+		}
+	}
+	if name == "" {
+		t.Fatal("every builtin edict's OPA has is in the newest target's OPA: nothing to test this with")
+	}
+	fsys := repo(map[string]string{
+		"policies/demo-labels/policy.rego": "package demo.labels\n\nviolation contains {\"msg\": msg} if {\n\tx := " + name + "(input.review.object.metadata.name, \"-\", 2)\n\tcount(x) > 5\n\tmsg := \"never\"\n}\n",
+		"lib/demo.rego":                    "",
+		"i.yaml":                           initiative("  policies:\n    demo-labels: {}\n"),
+	})
+	_, err = buildFor(t, fsys, "i.yaml", target.Newest)
+	if err == nil || !strings.Contains(err.Error(), "policies/demo-labels/policy.rego:4:") || !strings.Contains(err.Error(), "builtin "+name+" is in no supported Gatekeeper release") {
+		t.Errorf("%s: %v", name, err)
+	}
+}
