@@ -293,3 +293,107 @@ func TestGitOpsBadInput(t *testing.T) {
 		})
 	}
 }
+
+// TestSharedManifests wires a templates bundle and two initiative bundles
+// into one cluster, pins both outputs in golden files, checks every object
+// against the released Flux and Argo CD schemas, and checks the ordering:
+// templates from the templates bundle only, then each initiative's
+// constraints.
+func TestSharedManifests(t *testing.T) {
+	schemas := loadCRDSchemas(t)
+	const tpl = "oci://ghcr.io/contoso/policy-templates:1.4.0"
+	refs := []string{"oci://ghcr.io/contoso/platform:2.3.0", "oci://ghcr.io/contoso/team-a@sha256:" + strings.Repeat("c", 64)}
+
+	t.Run("flux", func(t *testing.T) {
+		out, err := FluxSharedManifests(tpl, refs, GitOpsOptions{PublicKey: []byte(testPub), Provider: "azure"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		golden.Check(t, filepath.Join("testdata", "flux-shared.yaml"), out)
+		docs := splitDocs(t, out)
+		if got, want := docKinds(docs), "Secret,OCIRepository,Kustomization,OCIRepository,Kustomization,OCIRepository,Kustomization"; got != want {
+			t.Fatalf("documents %s, want %s", got, want)
+		}
+		checkAPIObjects(t, schemas, docs)
+		tmpl := byKindName(docs, "Kustomization", "policy-templates-templates")
+		if dig(tmpl, "spec", "path") != "./templates" || dig(tmpl, "spec", "sourceRef", "name") != "policy-templates" || dig(tmpl, "spec", "healthCheckExprs") == nil {
+			t.Errorf("templates Kustomization = %v", tmpl["spec"])
+		}
+		for _, name := range []string{"platform", "team-a"} {
+			k := byKindName(docs, "Kustomization", name+"-constraints")
+			if k == nil {
+				t.Fatalf("no Kustomization %s-constraints", name)
+			}
+			if dig(k, "spec", "path") != "./constraints" || dig(k, "spec", "sourceRef", "name") != name {
+				t.Errorf("%s: path %v from %v", name, dig(k, "spec", "path"), dig(k, "spec", "sourceRef"))
+			}
+			deps, _ := dig(k, "spec", "dependsOn").([]any)
+			if len(deps) != 1 || dig(deps[0].(map[string]any), "name") != "policy-templates-templates" {
+				t.Errorf("%s dependsOn = %v", name, deps)
+			}
+			repo := byKindName(docs, "OCIRepository", name)
+			if dig(repo, "spec", "verify", "secretRef", "name") != "policy-templates-cosign-pub" || dig(repo, "spec", "provider") != "azure" {
+				t.Errorf("%s source = %v", name, repo["spec"])
+			}
+		}
+		if k := byKindName(docs, "Kustomization", "platform-templates"); k != nil {
+			t.Error("an initiative bundle's templates are synced too")
+		}
+		if got := dig(byKindName(docs, "OCIRepository", "team-a"), "spec", "ref", "digest"); got != "sha256:"+strings.Repeat("c", 64) {
+			t.Errorf("team-a pinned to %v", got)
+		}
+	})
+
+	t.Run("argo", func(t *testing.T) {
+		out, err := ArgoSharedManifests(tpl, refs, GitOpsOptions{Project: "platform", DestName: "prod-eu", RepoSecret: true})
+		if err != nil {
+			t.Fatal(err)
+		}
+		golden.Check(t, filepath.Join("testdata", "argo-shared.yaml"), out)
+		docs := splitDocs(t, out)
+		if got, want := docKinds(docs), "Secret,Application,Secret,Application,Secret,Application"; got != want {
+			t.Fatalf("documents %s, want %s", got, want)
+		}
+		checkAPIObjects(t, schemas, docs)
+		for _, c := range []struct{ name, path, wave string }{
+			{"policy-templates", "templates", "-1"},
+			{"platform", "constraints", "0"},
+			{"team-a", "constraints", "0"},
+		} {
+			app := byKindName(docs, "Application", c.name)
+			if dig(app, "spec", "source", "path") != c.path || dig(app, "metadata", "annotations", "argocd.argoproj.io/sync-wave") != c.wave {
+				t.Errorf("%s: path %v wave %v, want %s %s", c.name, dig(app, "spec", "source", "path"), dig(app, "metadata", "annotations"), c.path, c.wave)
+			}
+			if dig(app, "spec", "project") != "platform" || dig(app, "spec", "destination", "name") != "prod-eu" {
+				t.Errorf("%s: project/destination %v", c.name, app["spec"])
+			}
+		}
+		if !strings.Contains(string(out), "Secrets argocd/policy-templates-repo, argocd/platform-repo, argocd/team-a-repo hold no password") {
+			t.Errorf("header does not name the repository Secrets:\n%s", out)
+		}
+	})
+
+	t.Run("refused", func(t *testing.T) {
+		for _, c := range []struct {
+			name string
+			tpl  string
+			refs []string
+			o    GitOpsOptions
+			want string
+		}{
+			{"no initiative bundles", tpl, nil, GitOpsOptions{}, "give the initiative bundles"},
+			{"one name twice", tpl, []string{"oci://a.io/x/platform:1", "oci://b.io/y/platform:2"}, GitOpsOptions{}, "would both be named platform"},
+			{"templates named like a bundle", "oci://a.io/platform:1", []string{"oci://b.io/platform:2"}, GitOpsOptions{}, "would both be named platform"},
+			{"--name", tpl, refs, GitOpsOptions{Name: "x"}, "--name"},
+			{"implied latest", tpl, []string{"oci://ghcr.io/contoso/platform"}, GitOpsOptions{}, "no tag or digest"},
+		} {
+			for _, render := range []func(string, []string, GitOpsOptions) ([]byte, error){FluxSharedManifests, ArgoSharedManifests} {
+				_, err := render(c.tpl, c.refs, c.o)
+				var ie *InvalidError
+				if !errors.As(err, &ie) || !strings.Contains(err.Error(), c.want) {
+					t.Errorf("%s: err = %v, want an InvalidError mentioning %q", c.name, err, c.want)
+				}
+			}
+		}
+	})
+}

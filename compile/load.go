@@ -7,6 +7,7 @@ import (
 	"io/fs"
 	"path"
 	"sort"
+	"strconv"
 	"strings"
 
 	"github.com/edict-policy/edict/input"
@@ -72,6 +73,9 @@ func LoadPolicy(fsys fs.FS, dir string) (*Policy, error) {
 	if base := path.Base(dir); dir != "." && base != p.Metadata.Name {
 		return nil, d.ErrorAt([]string{"metadata", "name"}, fmt.Sprintf("policy name %q differs from its folder %q", p.Metadata.Name, base), "rename one so they match")
 	}
+	if err := checkKindVersion(d, p); err != nil {
+		return nil, err
+	}
 	if err := checkParameterSchema(d, p.Spec.Parameters); err != nil {
 		return nil, err
 	}
@@ -101,6 +105,29 @@ func LoadPolicy(fsys fs.FS, dir string) (*Policy, error) {
 		}
 	}
 	return p, nil
+}
+
+// checkKindVersion keeps a policy's constraint kind tied to its major
+// version: from 2.0.0 on the kind ends in V<major> (K8sEdictFooV2). A
+// breaking change then renders a new template beside the old one, and a
+// cluster's templates bundle can serve initiatives on either major while
+// they move (see SharedTemplates); versions 0.x and 1.x keep the plain kind.
+func checkKindVersion(d *input.Document, p *Policy) error {
+	major, _, _ := strings.Cut(p.Spec.Version, ".")
+	n, err := strconv.Atoi(major)
+	if err != nil || n < 2 {
+		return nil
+	}
+	kind := p.Spec.ConstraintKind
+	want := "V" + major
+	if strings.HasSuffix(kind, want) {
+		return nil
+	}
+	base := strings.TrimRightFunc(kind, func(r rune) bool { return r >= '0' && r <= '9' })
+	base = strings.TrimSuffix(base, "V")
+	return d.ErrorAt([]string{"spec", "constraintKind"},
+		fmt.Sprintf("policy version %s needs a constraint kind ending in %s, got %s", p.Spec.Version, want, kind),
+		fmt.Sprintf("rename it %s%s (a new major version is a new template, so clusters can run both while initiatives move); keep the previous major as its own policy folder while initiatives still use it", base, want))
 }
 
 // checkParameterSchema insists on the structural schema Gatekeeper's

@@ -109,39 +109,14 @@ func (b *Builder) render(plan *Plan) (*rendered.Bundle, error) {
 		cp, _ := b.cat.Compile(pname)
 		// A policy's template and the release its builtins need are the
 		// same in every initiative built for one target: made once.
-		key := pname + "@" + plan.Target.String()
-		ft, ok := b.templates[key]
-		if !ok {
-			needs, terrs := checkTarget(cp, plan.Target)
-			if len(terrs) > 0 {
-				errs = append(errs, terrs...)
-				continue
-			}
-			t, err := RenderTemplateFor(cp, plan.Target)
-			if err != nil {
-				return nil, fmt.Errorf("render template %s: %w", cp.TemplateName(), err)
-			}
-			ft = targetTemplate{t, needs}
-			if b.templates == nil {
-				b.templates = map[string]targetTemplate{}
-			}
-			b.templates[key] = ft
+		ft, terrs := b.templateFor(cp, plan.Target)
+		if len(terrs) > 0 {
+			errs = append(errs, terrs...)
+			continue
 		}
 		minimum = target.Max(minimum, ft.needs)
 		out.Templates = append(out.Templates, ft.Template)
-		prefix := ""
-		if cp.BuiltIn {
-			prefix = "builtin:library/"
-		}
-		inputs[prefix+path.Join(cp.Dir, "policy.yaml")] = cp.raw
-		inputs[prefix+path.Join(cp.Dir, "policy.rego")] = []byte(cp.Rego)
-		for _, l := range cp.Libs {
-			lp := l.File
-			if l.BuiltIn {
-				lp = "builtin:library/" + lp
-			}
-			inputs[lp] = []byte(l.Source)
-		}
+		addPolicyInputs(inputs, cp)
 	}
 	if len(errs) > 0 {
 		return nil, errs.Err()
@@ -194,6 +169,47 @@ func (b *Builder) render(plan *Plan) (*rendered.Bundle, error) {
 	}
 	out.Sort()
 	return out, nil
+}
+
+// addPolicyInputs records the source files of a compiled policy.
+func addPolicyInputs(inputs map[string][]byte, cp *CompiledPolicy) {
+	prefix := ""
+	if cp.BuiltIn {
+		prefix = "builtin:library/"
+	}
+	inputs[prefix+path.Join(cp.Dir, "policy.yaml")] = cp.raw
+	inputs[prefix+path.Join(cp.Dir, "policy.rego")] = []byte(cp.Rego)
+	for _, l := range cp.Libs {
+		lp := l.File
+		if l.BuiltIn {
+			lp = "builtin:library/" + lp
+		}
+		inputs[lp] = []byte(l.Source)
+	}
+}
+
+// templateFor renders a policy's template for target t once per builder:
+// a template and the release its builtins need are the same in every
+// initiative built for one target.
+func (b *Builder) templateFor(cp *CompiledPolicy, t target.Gatekeeper) (targetTemplate, input.ErrorList) {
+	key := cp.Metadata.Name + "@" + t.String()
+	if ft, ok := b.templates[key]; ok {
+		return ft, nil
+	}
+	needs, terrs := checkTarget(cp, t)
+	if len(terrs) > 0 {
+		return targetTemplate{}, terrs
+	}
+	tm, err := RenderTemplateFor(cp, t)
+	if err != nil {
+		return targetTemplate{}, input.ErrorList{{File: cp.File(), Msg: fmt.Sprintf("render template %s: %v", cp.TemplateName(), err)}}
+	}
+	ft := targetTemplate{tm, needs}
+	if b.templates == nil {
+		b.templates = map[string]targetTemplate{}
+	}
+	b.templates[key] = ft
+	return ft, nil
 }
 
 // TemplateObjectFor returns the ConstraintTemplate of a compiled policy as

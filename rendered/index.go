@@ -32,6 +32,9 @@ type Index struct {
 	Name        string `json:"name"`
 	Version     string `json:"version"`
 	Description string `json:"description,omitempty"`
+	// Contents is set on a bundle that is not an initiative's: "templates"
+	// for a templates bundle.
+	Contents string `json:"contents,omitempty"`
 	// Gatekeeper is the oldest Gatekeeper release the bundle runs on
 	// ("3.19"); EdictVersion is the edict that built it. Bundles from
 	// before they were recorded leave them empty.
@@ -98,6 +101,7 @@ func (b *Bundle) Index() (*Index, error) {
 		Name:         b.Name,
 		Version:      b.Version,
 		Description:  b.Description,
+		Contents:     b.Contents,
 		Gatekeeper:   b.Gatekeeper,
 		EdictVersion: b.EdictVersion,
 		Inputs:       slices.Clone(b.Inputs),
@@ -180,6 +184,9 @@ func ParseIndex(data []byte) (*Index, error) {
 	if idx.APIVersion != APIVersion || idx.Kind != Kind {
 		return nil, &InvalidError{Reason: fmt.Sprintf("%s: expected apiVersion %s and kind %s, got %q and %q",
 			IndexFile, APIVersion, Kind, idx.APIVersion, idx.Kind)}
+	}
+	if idx.Contents != "" && idx.Contents != ContentsTemplates {
+		return nil, &InvalidError{Reason: fmt.Sprintf("%s: contents %q is not understood by this edict (expected %q or none); upgrade edict", IndexFile, idx.Contents, ContentsTemplates)}
 	}
 	seen := make(map[string]bool, len(idx.Files))
 	for _, f := range idx.Files {

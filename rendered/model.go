@@ -72,11 +72,23 @@ type Constraint struct {
 	Policy string // policy name
 }
 
-// Bundle is a rendered initiative. Templates, Expansions, Constraints and
-// Kustomizations are each sorted by Path; Policies by Ref.
+// Contents of a bundle that is not one initiative's.
+const (
+	// ContentsTemplates marks a templates bundle: the ConstraintTemplates and
+	// ExpansionTemplates that several initiative bundles share in one
+	// cluster, with no constraints of its own (see compile.SharedTemplates).
+	ContentsTemplates = "templates"
+)
+
+// Bundle is a rendered initiative, or a templates bundle (Contents).
+// Templates, Expansions, Constraints and Kustomizations are each sorted by
+// Path; Policies by Ref.
 type Bundle struct {
 	Name    string
 	Version string
+	// Contents is "" for an initiative's bundle and ContentsTemplates for
+	// a templates bundle.
+	Contents string
 	// Gatekeeper is the oldest Gatekeeper release (3.N) the bundle runs
 	// on; EdictVersion names the edict that built it.
 	Gatekeeper   string

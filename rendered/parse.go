@@ -26,6 +26,7 @@ func Parse(files map[string][]byte) (*Bundle, error) {
 		Name:         idx.Name,
 		Version:      idx.Version,
 		Description:  idx.Description,
+		Contents:     idx.Contents,
 		Gatekeeper:   idx.Gatekeeper,
 		EdictVersion: idx.EdictVersion,
 		Inputs:       idx.Inputs,

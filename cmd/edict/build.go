@@ -5,8 +5,10 @@ import (
 	"errors"
 	"fmt"
 	"io/fs"
+	"maps"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 
 	"github.com/spf13/cobra"
@@ -26,9 +28,12 @@ type buildOptions struct {
 	signKey string
 	// gatekeeper overrides the initiatives' spec.gatekeeper target.
 	gatekeeper string
-	out        outputOptions
-	eval       evalOptions
-	lint       strictOptions
+	// templatesBundle is NAME:VERSION of a templates bundle to make from
+	// the built initiatives (several initiatives in one cluster).
+	templatesBundle string
+	out             outputOptions
+	eval            evalOptions
+	lint            strictOptions
 }
 
 func newBuildCmd() *cobra.Command {
@@ -59,7 +64,19 @@ Bundles are built for a Gatekeeper release: --gatekeeper, else the
 initiative's spec.gatekeeper, else ` + target.Default.String() + `. Releases from ` + target.Oldest.String() + ` to
 ` + target.Newest.String() + ` are supported; before ` + target.RegoV1.Since.String() + ` the Rego is written as Rego v0 (OPA's
 import rego.v1 form), and a builtin the release's OPA lacks is an error.
-bundle.json records the oldest release the bundle runs on.`,
+bundle.json records the oldest release the bundle runs on.
+
+Several initiatives in one cluster: each bundle carries the templates its
+constraints need, so two bundles synced side by side would both own them.
+--templates-bundle NAME:VERSION also writes OUT/NAME/, a templates bundle
+holding every ConstraintTemplate and ExpansionTemplate of the initiatives
+built, once; push it like any bundle and wire the cluster with
+` + "`edict gitops flux|argo --templates REF BUNDLE-REF...`" + `, which syncs the
+templates bundle first and only the constraints of each initiative bundle.
+A policy's template must then be the same in every initiative built (one
+repository version, one --gatekeeper); a policy from version 2.0.0 on names
+its constraint kind after its major version (K8sFooV2), so a templates bundle
+can serve two majors while initiatives move.`,
 		Example: `  # Build every initiative of a policy repository into dist/
   edict build examples/contoso
 
@@ -76,7 +93,10 @@ bundle.json records the oldest release the bundle runs on.`,
   edict build . --strict
 
   # Build for a cluster still on Gatekeeper 3.18 (Rego v0 templates)
-  edict build . --gatekeeper 3.18`,
+  edict build . --gatekeeper 3.18
+
+  # Several initiatives for one cluster: their shared templates as one bundle
+  edict build . --templates-bundle policy-templates:1.4.0`,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			err := runBuild(cmd, o, args)
 			if err != nil && o.out.json() {
@@ -93,6 +113,7 @@ bundle.json records the oldest release the bundle runs on.`,
 	cmd.Flags().BoolVar(&o.test, "test", false, "run `edict test` on the repository first and refuse to write failing bundles")
 	cmd.Flags().StringVar(&o.signKey, "sign-key", "", "private key (cosign or PKCS#8 PEM) to sign bundle.json into bundle.sig")
 	cmd.Flags().StringVar(&o.gatekeeper, "gatekeeper", "", "Gatekeeper release to build for, "+target.Oldest.String()+" to "+target.Newest.String()+" (default: the initiative's spec.gatekeeper, else "+target.Default.String()+")")
+	cmd.Flags().StringVar(&o.templatesBundle, "templates-bundle", "", "also write a templates bundle NAME:VERSION holding the templates of every initiative built, for clusters that sync several initiatives")
 	o.out.addFlags(cmd)
 	o.eval.addFlags(cmd)
 	o.lint.addFlags(cmd)
@@ -107,13 +128,15 @@ type buildTarget struct {
 }
 
 type buildResult struct {
-	Name        string   `json:"name"`
-	Version     string   `json:"version"`
-	Dir         string   `json:"dir"`
-	Templates   int      `json:"templates"`
-	Constraints int      `json:"constraints"`
-	Signed      bool     `json:"signed"`
-	Warnings    []string `json:"warnings,omitempty"`
+	Name        string `json:"name"`
+	Version     string `json:"version"`
+	Dir         string `json:"dir"`
+	Templates   int    `json:"templates"`
+	Constraints int    `json:"constraints"`
+	Signed      bool   `json:"signed"`
+	// Contents is "templates" for the templates bundle (--templates-bundle).
+	Contents string   `json:"contents,omitempty"`
+	Warnings []string `json:"warnings,omitempty"`
 	// Lint holds the lint findings no acknowledgement accepts.
 	Lint []lint.Finding `json:"lint,omitempty"`
 }
@@ -196,6 +219,31 @@ func runBuild(cmd *cobra.Command, o buildOptions, args []string) error {
 	if err := compile.CheckCollisions(outputs); err != nil {
 		return err
 	}
+	if o.templatesBundle != "" {
+		name, ver, ok := strings.Cut(o.templatesBundle, ":")
+		if !ok {
+			return usageErr(fmt.Errorf("--templates-bundle %q: expected NAME:VERSION, for example policy-templates:1.4.0", o.templatesBundle))
+		}
+		if prev, dup := seen[name]; dup {
+			return usageErr(fmt.Errorf("--templates-bundle %s: an initiative has that name (%s); bundle folders are named after bundles", name, prev))
+		}
+		// Every policy of each repository, not only those the initiatives
+		// built here use: the templates bundle must also serve initiatives
+		// built from earlier versions of the repository.
+		var libs []*rendered.Bundle
+		for _, root := range slices.Sorted(maps.Keys(builders)) {
+			lib, err := builders[root].LibraryTemplates(copts.Gatekeeper)
+			if err != nil {
+				return prefixRoot(root, err)
+			}
+			libs = append(libs, lib)
+		}
+		shared, err := compile.SharedTemplates(cmd.Context(), name, ver, outputs, libs...)
+		if err != nil {
+			return withExit(ExitUsage, fmt.Errorf("--templates-bundle %s: %w", o.templatesBundle, err))
+		}
+		outputs = append(outputs, shared)
+	}
 	lints, err := lintBuild(cmd, builders, targets, o.lint.strict)
 	if err != nil {
 		return err
@@ -203,6 +251,10 @@ func runBuild(cmd *cobra.Command, o buildOptions, args []string) error {
 
 	var results []buildResult
 	for i, out := range outputs {
+		var open []lint.Finding
+		if i < len(lints) {
+			open = lints[i].Open()
+		}
 		dir := filepath.Join(o.outDir, out.Name)
 		if err := bundle.Write(dir, out, writeOpts...); err != nil {
 			var ie *bundle.InvalidError
@@ -211,7 +263,7 @@ func runBuild(cmd *cobra.Command, o buildOptions, args []string) error {
 			}
 			return withExit(ExitIO, fmt.Errorf("write %s: %w", dir, err))
 		}
-		res := buildResult{Name: out.Name, Version: out.Version, Dir: dir, Signed: o.signKey != "", Warnings: out.Warnings, Lint: lints[i].Open()}
+		res := buildResult{Name: out.Name, Version: out.Version, Dir: dir, Signed: o.signKey != "", Contents: out.Contents, Warnings: out.Warnings, Lint: open}
 		res.Constraints = len(out.Constraints)
 		res.Templates = len(out.Templates) + len(out.Expansions)
 		for _, w := range out.Warnings {
@@ -229,6 +281,10 @@ func runBuild(cmd *cobra.Command, o buildOptions, args []string) error {
 		signed := ""
 		if r.Signed {
 			signed = ", signed"
+		}
+		if r.Contents == rendered.ContentsTemplates {
+			fmt.Fprintf(w, "built templates bundle %s %s -> %s (%d templates%s)\n", r.Name, r.Version, r.Dir, r.Templates, signed)
+			continue
 		}
 		fmt.Fprintf(w, "built %s %s -> %s (%d templates, %d constraints%s)\n", r.Name, r.Version, r.Dir, r.Templates, r.Constraints, signed)
 	}

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"fmt"
 	"os"
 	"strings"
 
@@ -11,9 +12,9 @@ import (
 
 func newGitopsCmd() *cobra.Command {
 	var o bundle.GitOpsOptions
-	var key string
+	var key, templates string
 	cmd := &cobra.Command{
-		Use:   "gitops flux|argo REF",
+		Use:   "gitops flux|argo REF [REF...]",
 		Short: "Print the cluster manifests that sync a pushed bundle with Flux or Argo CD",
 		Long: `Gitops prints what a cluster needs to sync the artifact at REF
 (oci://host/repository:tag, or @sha256:... to pin a digest). A REF without a tag
@@ -31,16 +32,29 @@ argo: an Argo CD (3.1+) Application with the OCI source at path ".". Templates
       carry sync-wave -1 and constraints SkipDryRunOnMissingResource. Argo CD
       does not verify signatures of OCI sources: verify with edict verify in the
       pipeline. --repo-secret adds the repository Secret (type oci) Argo CD reads
-      registry credentials from; edict never writes the password into it.`,
+      registry credentials from; edict never writes the password into it.
+
+Several initiatives in one cluster: give every initiative bundle as a REF and
+the templates bundle made with ` + "`edict build --templates-bundle`" + ` as --templates.
+The templates bundle alone then owns templates and expansion templates, and
+each initiative bundle syncs only its constraints, after the templates: Flux
+Kustomizations with dependsOn, Argo CD Applications in sync waves -1 and 0. No
+object belongs to two Kustomizations or Applications, so none fights over it
+or prunes what another still needs. Several REFs without --templates is an
+error: their bundles would all own the same templates.`,
 		Example: `  # Flux, verified, from a private Azure Container Registry with workload identity
   edict gitops flux oci://contoso.azurecr.io/policies/contoso-prod:2.3.0 --key cosign.pub --provider azure > clusters/prod/policies.yaml
 
   # Flux following 2.x releases, with a pull secret
   edict gitops flux oci://ghcr.io/contoso/policies --semver '>=2.0.0 <3.0.0' --key cosign.pub --secret-ref ghcr-pull
 
+  # Two initiatives in one cluster, sharing one templates bundle
+  edict gitops flux --templates oci://ghcr.io/contoso/policy-templates:1.4.0 \
+      oci://ghcr.io/contoso/platform:2.3.0 oci://ghcr.io/contoso/team-a:1.1.0 --key cosign.pub
+
   # Argo CD, pinned by digest, into a registered cluster, with repository credentials
   edict gitops argo oci://ghcr.io/contoso/policies@sha256:... --project platform --dest-name prod-eu --repo-secret --username ci-bot`,
-		Args:      cobra.ExactArgs(2),
+		Args:      cobra.MinimumNArgs(2),
 		ValidArgs: []string{"flux", "argo"},
 		RunE: func(cmd *cobra.Command, args []string) error {
 			var out []byte
@@ -55,12 +69,12 @@ argo: an Argo CD (3.1+) Application with the OCI source at path ".". Templates
 						return withExit(ExitIO, err)
 					}
 				}
-				out, err = bundle.FluxManifests(args[1], o)
+				out, err = fluxOrShared(templates, args[1:], o)
 			case "argo":
 				if key != "" {
 					return withExit(ExitUsage, &bundle.InvalidError{Reason: "--key: Argo CD does not verify signatures of OCI sources; run edict verify (or edict pull --verify-key) in the pipeline before promoting a tag"})
 				}
-				out, err = bundle.ArgoManifests(args[1], o)
+				out, err = argoOrShared(templates, args[1:], o)
 			default:
 				return withExit(ExitUsage, &bundle.InvalidError{Reason: "gitops: expected flux or argo, got " + args[0]})
 			}
@@ -74,6 +88,7 @@ argo: an Argo CD (3.1+) Application with the OCI source at path ".". Templates
 	f := cmd.Flags()
 	f.StringVar(&o.Name, "name", "", "object name (default: the repository's last path element)")
 	f.StringVar(&o.Namespace, "namespace", "", "namespace of the Flux objects or the Argo CD Application (default flux-system or argocd)")
+	f.StringVar(&templates, "templates", "", "the templates bundle (edict build --templates-bundle) that serves every REF in one cluster")
 	f.StringVar(&o.Semver, "semver", "", "follow the newest tag in this semver range instead of a fixed tag")
 	f.BoolVar(&o.Insecure, "insecure", false, "the registry is served over plain HTTP")
 	// Flux
@@ -88,4 +103,29 @@ argo: an Argo CD (3.1+) Application with the OCI source at path ".". Templates
 	f.BoolVar(&o.RepoSecret, "repo-secret", false, "Argo CD: add the repository Secret for a private OCI registry (no password is written)")
 	f.StringVar(&o.RepoUsername, "username", "", "Argo CD: registry user name for the repository Secret (implies --repo-secret)")
 	return cmd
+}
+
+// tooManyBundles refuses several bundles without a templates bundle.
+func tooManyBundles(refs []string) error {
+	return &bundle.InvalidError{Reason: fmt.Sprintf("%d bundles without --templates: each carries its own copy of the templates they share, and synced side by side they would fight over them; build with --templates-bundle NAME:VERSION, push it, and pass it as --templates", len(refs))}
+}
+
+func fluxOrShared(templates string, refs []string, o bundle.GitOpsOptions) ([]byte, error) {
+	switch {
+	case templates != "":
+		return bundle.FluxSharedManifests(templates, refs, o)
+	case len(refs) > 1:
+		return nil, tooManyBundles(refs)
+	}
+	return bundle.FluxManifests(refs[0], o)
+}
+
+func argoOrShared(templates string, refs []string, o bundle.GitOpsOptions) ([]byte, error) {
+	switch {
+	case templates != "":
+		return bundle.ArgoSharedManifests(templates, refs, o)
+	case len(refs) > 1:
+		return nil, tooManyBundles(refs)
+	}
+	return bundle.ArgoManifests(refs[0], o)
 }
