@@ -217,11 +217,11 @@ spec:
       label: {type: string, default: team, description: "The label key."}
 `)},
 		"policies/team-label/policy.rego": {Data: []byte("package team\n\nviolation contains {\"msg\": \"no team\"} if {\n\tnot input.review.object.metadata.labels[input.parameters.label]\n}\n")},
-		// Every built-in policy takes parameters, so this one shows the page of a policy without any.
-		"policies/no-default-namespace/policy.yaml": {Data: []byte(`apiVersion: edict.dev/v1alpha1
+		// A repository policy without parameters gets a page saying so.
+		"policies/pods-outside-default/policy.yaml": {Data: []byte(`apiVersion: edict.dev/v1alpha1
 kind: Policy
 metadata:
-  name: no-default-namespace
+  name: pods-outside-default
 spec:
   version: 1.0.0
   title: Pods should not run in the default namespace
@@ -229,7 +229,7 @@ spec:
   match:
     kinds: [{apiGroups: [""], kinds: [Pod]}]
 `)},
-		"policies/no-default-namespace/policy.rego": {Data: []byte("package nodefault\n\nviolation contains {\"msg\": \"default namespace\"} if {\n\tinput.review.object.metadata.namespace == \"default\"\n}\n")},
+		"policies/pods-outside-default/policy.rego": {Data: []byte("package nodefault\n\nviolation contains {\"msg\": \"default namespace\"} if {\n\tinput.review.object.metadata.namespace == \"default\"\n}\n")},
 	}
 	cat, err := compile.NewCatalog(repo, ".")
 	if err != nil {
@@ -250,7 +250,7 @@ spec:
 	if strings.Contains(page, "| source |") {
 		t.Error("a repository policy page claims a library source folder")
 	}
-	if page := string(files["policies/no-default-namespace.md"]); !strings.Contains(page, "## Parameters\n\nNone.\n") {
+	if page := string(files["policies/pods-outside-default.md"]); !strings.Contains(page, "## Parameters\n\nNone.\n") {
 		t.Errorf("the page of a policy without parameters does not say so:\n%s", page)
 	}
 	index := string(files[docgen.Index])
