@@ -55,7 +55,7 @@ var azurePolicies = map[string]string{
 	"c26596ff-4d70-4e6a-9a30-c2506bd2f80c":    "Kubernetes cluster containers should only use allowed capabilities",
 	"d2e7ea85-6b44-4317-a0be-1b951587f626":    "Kubernetes clusters should not grant CAP_SYS_ADMIN security capabilities",
 	"d46c275d-1680-448d-b2ec-e495a3b6cc89":    "Kubernetes cluster services should only use allowed external IPs",
-	"deployment-safeguards/resource-requests": "AKS Deployment Safeguards: resource requests",
+	"03a4ecdb-0684-4039-be91-2762979e1bc8": "Kubernetes cluster containers CPU and memory resource requests must be defined",
 	"df49d893-a74c-421d-bc95-c663042e5b80":    "Kubernetes cluster containers should run with a read only root file system",
 	"e1e6c427-07d9-46ab-9689-bfa85431e636":    "Kubernetes cluster pods and containers should follow SELinux security standards",
 	"e345eecc-fa47-480f-9e88-67dcc122b164":    "Kubernetes cluster containers CPU and memory resource limits should not exceed the specified limits",

@@ -19,7 +19,7 @@ test_no_labels_at_all if {
 	count(policy.violation) == 1 with input as review({"kind": "Pod", "metadata": {"name": "web"}}, {})
 }
 
-params := {"labels": [{"key": "team", "allowedRegex": "^team-[a-z]+$"}, {"key": "cost-center"}]}
+params := {"labels": ["team", "cost-center"], "allowedRegex": {"team": "^team-[a-z]+$"}}
 
 test_pattern if {
 	count(policy.violation) == 0 with input as review(pod({"team": "team-shop", "cost-center": "4711"}), params)
@@ -34,12 +34,14 @@ test_each_missing_label_reported if {
 	count(policy.violation) == 2 with input as review(pod({}), params)
 }
 
-test_empty_pattern_accepts_any_value if {
-	count(policy.violation) == 0 with input as review(pod({"team": ""}), {"labels": [{"key": "team", "allowedRegex": ""}]})
+test_pattern_of_an_optional_label if {
+	p := {"labels": [], "allowedRegex": {"tier": "^(web|db)$"}}
+	count(policy.violation) == 0 with input as review(pod({}), p)
+	count(policy.violation) == 1 with input as review(pod({"tier": "cache"}), p)
 }
 
 test_invalid_pattern_reported if {
-	some x in policy.violation with input as review(pod({"team": "a"}), {"labels": [{"key": "team", "allowedRegex": "("}]})
+	some x in policy.violation with input as review(pod({"team": "a"}), {"labels": [], "allowedRegex": {"team": "("}})
 	x.msg == `Pod "web": the allowedRegex "(" of label team is not a valid regular expression; fix the constraint`
 }
 
