@@ -29,10 +29,12 @@ type VerifyResult struct {
 	Files     int    `json:"files"`
 	// Gatekeeper is the oldest Gatekeeper release the bundle runs on and
 	// EdictVersion the edict that built it, as bundle.json records them.
-	Gatekeeper   string         `json:"gatekeeper,omitempty"`
-	EdictVersion string         `json:"edictVersion,omitempty"`
-	Signatures   []SignatureRef `json:"signatures,omitempty"` // the signatures that verified
-	Signed       bool           `json:"signed"`
+	Gatekeeper   string `json:"gatekeeper,omitempty"`
+	EdictVersion string `json:"edictVersion,omitempty"`
+	// Contents is "templates" for a templates bundle.
+	Contents   string         `json:"contents,omitempty"`
+	Signatures []SignatureRef `json:"signatures,omitempty"` // the signatures that verified
+	Signed     bool           `json:"signed"`
 }
 
 // Fetched is an artifact read from a registry or layout, checked against
@@ -111,7 +113,7 @@ func fetchVerified(ctx context.Context, t oras.ReadOnlyTarget, loc *Location, v 
 	}
 	f.Content = files
 	f.Name, f.Version, f.Files = idx.Name, idx.Version, len(idx.Files)
-	f.Gatekeeper, f.EdictVersion = idx.Gatekeeper, idx.EdictVersion
+	f.Gatekeeper, f.EdictVersion, f.Contents = idx.Gatekeeper, idx.EdictVersion, idx.Contents
 	return f, nil
 }
 
@@ -183,7 +185,7 @@ func VerifyFolder(dir string, v signature.Verifier) (*VerifyResult, error) {
 	if err != nil {
 		return nil, err
 	}
-	res := &VerifyResult{Reference: dir, Name: idx.Name, Version: idx.Version, Files: len(idx.Files), Gatekeeper: idx.Gatekeeper, EdictVersion: idx.EdictVersion}
+	res := &VerifyResult{Reference: dir, Name: idx.Name, Version: idx.Version, Files: len(idx.Files), Gatekeeper: idx.Gatekeeper, EdictVersion: idx.EdictVersion, Contents: idx.Contents}
 	if v != nil {
 		sig, err := fs.ReadFile(fsys, SignatureFile)
 		if errors.Is(err, fs.ErrNotExist) {

@@ -180,6 +180,13 @@ func Resolve(ctx context.Context, arg string, opts Options) ([]*Bundle, error) {
 	if err != nil {
 		return nil, err
 	}
+	for _, b := range out {
+		if b.Output.Contents == rendered.ContentsTemplates {
+			// It holds no constraints: an audit would pass and a diff show
+			// nothing, whatever changed.
+			return nil, &bundle.InvalidError{Reason: fmt.Sprintf("%s is a templates bundle (%s %s): it holds no constraints; give the initiative bundles it serves", b.Origin, b.Output.Name, b.Output.Version)}
+		}
+	}
 	sort.SliceStable(out, func(i, j int) bool { return out[i].Output.Name < out[j].Output.Name })
 	for i := 1; i < len(out); i++ {
 		if out[i].Output.Name == out[i-1].Output.Name {

@@ -290,12 +290,32 @@ func TestMajorVersionNamesTheKind(t *testing.T) {
 // TestTemplatesBundleFlag covers the flag's refusals and the bundle's shape.
 func TestTemplatesBundleFlag(t *testing.T) {
 	out := t.TempDir()
-	stdout, stderr, code := runEdict(t, "", "build", "pod-security-baseline", "../../examples/contoso", "-o", out, "--templates-bundle", "policy-templates:1.0.0", "--output", "json")
+	t.Setenv("EDICT_KEY_PASSWORD", "test-password")
+	key := filepath.Join(t.TempDir(), "release")
+	if _, stderr, code := runEdict(t, "", "keygen", key); code != 0 {
+		t.Fatalf("keygen: %s", stderr)
+	}
+	stdout, stderr, code := runEdict(t, "", "build", "pod-security-baseline", "../../examples/contoso", "-o", out, "--templates-bundle", "policy-templates:1.0.0", "--output", "json", "--sign-key", key+".key")
 	if code != 0 {
 		t.Fatalf("exit %d: %s", code, stderr)
 	}
 	if !strings.Contains(stdout, `"contents": "templates"`) {
 		t.Errorf("--output json does not mark the templates bundle:\n%s", stdout)
+	}
+	// Signed like any bundle, and verify says what it is.
+	stdout, stderr, code = runEdict(t, "", "verify", filepath.Join(out, "policy-templates"), "--key", key+".pub")
+	if code != 0 || !strings.Contains(stdout, "templates  policy-templates 1.0.0") {
+		t.Errorf("verify the templates bundle: exit %d\n%s%s", code, stdout, stderr)
+	}
+	// Commands that judge constraints refuse it rather than pass on nothing.
+	for _, args := range [][]string{
+		{"audit", filepath.Join(out, "policy-templates"), "../../examples"},
+		{"diff", filepath.Join(out, "policy-templates"), filepath.Join(out, "contoso-prod")},
+	} {
+		_, stderr, code := runEdict(t, "", args...)
+		if code != ExitUsage || !strings.Contains(stderr, "is a templates bundle") {
+			t.Errorf("edict %s on the templates bundle: exit %d, %q", args[0], code, stderr)
+		}
 	}
 	tree := golden.ReadTree(t, filepath.Join(out, "policy-templates"))
 	for name := range tree {

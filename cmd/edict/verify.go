@@ -8,6 +8,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/edict-policy/edict/bundle"
+	"github.com/edict-policy/edict/rendered"
 )
 
 type verifyOptions struct {
@@ -92,7 +93,11 @@ func runVerify(cmd *cobra.Command, o verifyOptions, target string) error {
 	if res.Digest != "" {
 		fmt.Fprintf(w, "  digest     %s\n", res.Digest)
 	}
-	fmt.Fprintf(w, "  bundle     %s %s, %d files match bundle.json\n", res.Name, res.Version, res.Files)
+	what := "bundle   "
+	if res.Contents == rendered.ContentsTemplates {
+		what = "templates"
+	}
+	fmt.Fprintf(w, "  %s  %s %s, %d files match bundle.json\n", what, res.Name, res.Version, res.Files)
 	fmt.Fprintf(w, "  needs      Gatekeeper %s or newer\n", orUnknown(res.Gatekeeper))
 	fmt.Fprintf(w, "  built by   edict %s\n", orUnknown(res.EdictVersion))
 	for _, s := range res.Signatures {
