@@ -47,9 +47,11 @@ var (
 // template and expansion template they render, once. Two bundles that render one object with different content (built
 // for different Gatekeeper releases, or from different versions of a
 // policy) cannot share a templates bundle, and that is an error naming
-// both. The result is checked like any bundle: Gatekeeper's engine accepts
-// its templates and kustomize builds it.
-func SharedTemplates(ctx context.Context, name, ver string, outs []*rendered.Bundle, libs ...*rendered.Bundle) (*rendered.Bundle, error) {
+// both. Kustomize must build the result. Gatekeeper's engine is not run
+// again: every template comes from a Builder, which had the engine accept it
+// (Build, LibraryTemplates), and starting a second engine to compile the
+// same templates again doubled the cost of a build.
+func SharedTemplates(name, ver string, outs []*rendered.Bundle, libs ...*rendered.Bundle) (*rendered.Bundle, error) {
 	if !bundleName.MatchString(name) {
 		return nil, &input.Error{Field: "templates bundle name", Msg: fmt.Sprintf("%q is not a lowercase DNS label", name), Hint: "for example policy-templates"}
 	}
@@ -151,9 +153,6 @@ func SharedTemplates(ctx context.Context, name, ver string, outs []*rendered.Bun
 		shared.Kustomizations = append(shared.Kustomizations, m)
 	}
 	shared.Sort()
-	if err := checkWithGatekeeper(ctx, shared); err != nil {
-		return nil, err
-	}
 	if err := checkWithKustomize(shared, nil); err != nil {
 		return nil, err
 	}
@@ -249,7 +248,9 @@ func CheckServes(ctx context.Context, templates, initiative *rendered.Bundle) er
 // earlier versions of the repository, as long as the policies they use are
 // still in it at the same major version. A built-in policy that cannot run
 // on t is left out with a warning; no initiative built for t can use it.
-func (b *Builder) LibraryTemplates(t target.Gatekeeper) (*rendered.Bundle, error) {
+// Gatekeeper's engine accepts every template, as in Build (templates the
+// builder's engine already holds are not compiled again).
+func (b *Builder) LibraryTemplates(ctx context.Context, t target.Gatekeeper) (*rendered.Bundle, error) {
 	if t == (target.Gatekeeper{}) {
 		t = target.Default
 	}
@@ -297,5 +298,8 @@ func (b *Builder) LibraryTemplates(t target.Gatekeeper) (*rendered.Bundle, error
 		lib.Expansions = append(lib.Expansions, m)
 	}
 	lib.Sort()
+	if err := b.gk.check(ctx, lib); err != nil {
+		return nil, err
+	}
 	return lib, nil
 }

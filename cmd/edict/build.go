@@ -232,13 +232,13 @@ func runBuild(cmd *cobra.Command, o buildOptions, args []string) error {
 		// built from earlier versions of the repository.
 		var libs []*rendered.Bundle
 		for _, root := range slices.Sorted(maps.Keys(builders)) {
-			lib, err := builders[root].LibraryTemplates(copts.Gatekeeper)
+			lib, err := builders[root].LibraryTemplates(cmd.Context(), copts.Gatekeeper)
 			if err != nil {
 				return prefixRoot(root, err)
 			}
 			libs = append(libs, lib)
 		}
-		shared, err := compile.SharedTemplates(cmd.Context(), name, ver, outputs, libs...)
+		shared, err := compile.SharedTemplates(name, ver, outputs, libs...)
 		if err != nil {
 			return withExit(ExitUsage, fmt.Errorf("--templates-bundle %s: %w", o.templatesBundle, err))
 		}
