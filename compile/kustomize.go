@@ -28,6 +28,9 @@ func checkWithKustomize(out *rendered.Bundle, seen map[[32]byte]bool) error {
 	for _, m := range out.Expansions {
 		isTemplate[m] = true
 	}
+	for _, m := range out.SyncSets {
+		isTemplate[m] = true
+	}
 	mem := filesys.MakeFsInMemory()
 	var fresh [][32]byte // templates kustomize reads in full this time
 	for _, m := range out.Files() {
@@ -47,7 +50,7 @@ func checkWithKustomize(out *rendered.Bundle, seen map[[32]byte]bool) error {
 			return err
 		}
 	}
-	want := len(out.Templates) + len(out.Expansions) + len(out.Constraints)
+	want := len(out.Templates) + len(out.Expansions) + len(out.SyncSets) + len(out.Constraints)
 	k := krusty.MakeKustomizer(kustomizeOptions())
 	res, err := k.Run(mem, "/bundle")
 	if err != nil {

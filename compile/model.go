@@ -60,7 +60,16 @@ type PolicySpec struct {
 	Match          *Match          `json:"match,omitempty"`
 	Effect         rendered.Effect `json:"effect,omitempty"`
 	Exclusions     []string        `json:"exclusions,omitempty"`
+	SyncData       []SyncKind      `json:"syncData,omitempty"`
 	Parameters     map[string]any  `json:"parameters,omitempty"`
+}
+
+// SyncKind is a kind a referential policy reads from data.inventory, which
+// Gatekeeper fills only with the kinds a SyncSet (or its Config) replicates.
+type SyncKind struct {
+	Group   string `json:"group,omitempty"`
+	Version string `json:"version"`
+	Kind    string `json:"kind"`
 }
 
 // TemplateName is the ConstraintTemplate name Gatekeeper requires: the

@@ -117,6 +117,13 @@ func (b *Builder) render(plan *Plan) (*rendered.Bundle, error) {
 		minimum = target.Max(minimum, ft.needs)
 		out.Templates = append(out.Templates, ft.Template)
 		addPolicyInputs(inputs, cp)
+		sync, err := syncSetFor(cp.Policy)
+		if err != nil {
+			return nil, err
+		}
+		if sync != nil {
+			out.SyncSets = append(out.SyncSets, sync)
+		}
 	}
 	if len(errs) > 0 {
 		return nil, errs.Err()
@@ -138,6 +145,9 @@ func (b *Builder) render(plan *Plan) (*rendered.Bundle, error) {
 		templateFiles = append(templateFiles, path.Base(t.Path))
 	}
 	for _, m := range out.Expansions {
+		templateFiles = append(templateFiles, path.Base(m.Path))
+	}
+	for _, m := range out.SyncSets {
 		templateFiles = append(templateFiles, path.Base(m.Path))
 	}
 	for _, c := range out.Constraints {
@@ -227,6 +237,13 @@ func TemplateObjectFor(cp *CompiledPolicy, t target.Gatekeeper) (map[string]any,
 	}
 	if len(p.Spec.Controls) > 0 {
 		annotations["edict.dev/controls"] = strings.Join(p.Spec.Controls, ", ")
+	}
+	if len(p.Spec.SyncData) > 0 {
+		sync, err := requiresSyncData(p)
+		if err != nil {
+			return nil, err
+		}
+		annotations[annotRequiresSyncData] = sync
 	}
 	rego, libs, err := regoFor(cp, t)
 	if err != nil {

@@ -96,6 +96,9 @@ func SharedTemplates(name, ver string, outs []*rendered.Bundle, libs ...*rendere
 		for _, m := range out.Expansions {
 			add(out, m, nil)
 		}
+		for _, m := range out.SyncSets {
+			add(out, m, nil)
+		}
 		if g, err := target.Parse(out.Gatekeeper); err == nil {
 			minimum = target.Max(minimum, g)
 		}
@@ -121,9 +124,12 @@ func SharedTemplates(name, ver string, outs []*rendered.Bundle, libs ...*rendere
 	var files []string
 	for _, p := range slices.Sorted(maps.Keys(byPath)) {
 		o := byPath[p]
-		if o.tmpl != nil {
+		switch {
+		case o.tmpl != nil:
 			shared.Templates = append(shared.Templates, o.tmpl)
-		} else {
+		case o.m.Kind() == "SyncSet":
+			shared.SyncSets = append(shared.SyncSets, o.m)
+		default:
 			shared.Expansions = append(shared.Expansions, o.m)
 		}
 		files = append(files, path.Base(p))
@@ -168,7 +174,7 @@ func servedDigest(out *rendered.Bundle) string {
 	for _, t := range out.Templates {
 		fmt.Fprintf(&b, "%s %s\n", t.Path, rendered.SHA256(t.Data))
 	}
-	for _, m := range out.Expansions {
+	for _, m := range append(slices.Clone(out.Expansions), out.SyncSets...) {
 		fmt.Fprintf(&b, "%s %s\n", m.Path, rendered.SHA256(m.Data))
 	}
 	return rendered.SHA256([]byte(b.String()))
@@ -281,6 +287,13 @@ func (b *Builder) LibraryTemplates(ctx context.Context, t target.Gatekeeper) (*r
 		lib.Templates = append(lib.Templates, ft.Template)
 		minimum = target.Max(minimum, ft.needs)
 		addPolicyInputs(inputs, cp)
+		sync, err := syncSetFor(cp.Policy)
+		if err != nil {
+			return nil, err
+		}
+		if sync != nil {
+			lib.SyncSets = append(lib.SyncSets, sync)
+		}
 	}
 	lib.Gatekeeper = minimum.String()
 	for _, p := range slices.Sorted(maps.Keys(inputs)) {

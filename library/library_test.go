@@ -185,8 +185,9 @@ type suiteFile struct {
 		Template   string `json:"template"`
 		Constraint string `json:"constraint"`
 		Cases      []struct {
-			Name   string `json:"name"`
-			Object string `json:"object"`
+			Name      string   `json:"name"`
+			Object    string   `json:"object"`
+			Inventory []string `json:"inventory"`
 		} `json:"cases"`
 	} `json:"tests"`
 }
@@ -359,6 +360,12 @@ func checkSuite(t *testing.T, fsys fs.FS, dir, kind string) {
 				t.Errorf("suite case %s/%s: object: %v", test.Name, c.Name, err)
 			}
 			referenced[c.Object] = true
+			for _, inv := range c.Inventory {
+				if _, err := fs.Stat(fsys, path.Join(dir, inv)); err != nil {
+					t.Errorf("suite case %s/%s: inventory: %v", test.Name, c.Name, err)
+				}
+				referenced[inv] = true
+			}
 		}
 	}
 	// Every example must be exercised by the suite, or it documents nothing.

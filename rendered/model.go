@@ -21,6 +21,7 @@ const (
 	TemplateGroup      = "templates.gatekeeper.sh"
 	ConstraintGroup    = "constraints.gatekeeper.sh"
 	ExpansionGroup     = "expansion.gatekeeper.sh"
+	SyncSetGroup       = "syncset.gatekeeper.sh"
 	KustomizationGroup = "kustomize.config.k8s.io"
 )
 
@@ -97,8 +98,11 @@ type Bundle struct {
 	Inputs       []Input     // source files that went in, sorted by Path
 	Policies     []Reference // one entry per reference, enabled or not
 
-	Templates      []*Template
-	Expansions     []*Manifest
+	Templates  []*Template
+	Expansions []*Manifest
+	// SyncSets replicate the kinds referential policies read from
+	// data.inventory; they live under templates/ and go with the templates.
+	SyncSets       []*Manifest
 	Constraints    []*Constraint
 	Kustomizations []*Manifest
 
@@ -110,11 +114,12 @@ type Bundle struct {
 // Files lists every manifest of the bundle, sorted by path. bundle.json is
 // not among them: it is derived (see Index).
 func (b *Bundle) Files() []*Manifest {
-	out := make([]*Manifest, 0, len(b.Templates)+len(b.Expansions)+len(b.Constraints)+len(b.Kustomizations))
+	out := make([]*Manifest, 0, len(b.Templates)+len(b.Expansions)+len(b.SyncSets)+len(b.Constraints)+len(b.Kustomizations))
 	for _, t := range b.Templates {
 		out = append(out, t.Manifest)
 	}
 	out = append(out, b.Expansions...)
+	out = append(out, b.SyncSets...)
 	for _, c := range b.Constraints {
 		out = append(out, c.Manifest)
 	}
@@ -180,6 +185,7 @@ func (b *Bundle) Sort() {
 	byPath := func(x, y *Manifest) int { return strings.Compare(x.Path, y.Path) }
 	slices.SortFunc(b.Templates, func(x, y *Template) int { return byPath(x.Manifest, y.Manifest) })
 	slices.SortFunc(b.Expansions, byPath)
+	slices.SortFunc(b.SyncSets, byPath)
 	slices.SortFunc(b.Constraints, func(x, y *Constraint) int { return byPath(x.Manifest, y.Manifest) })
 	slices.SortFunc(b.Kustomizations, byPath)
 	slices.SortFunc(b.Inputs, func(x, y Input) int { return strings.Compare(x.Path, y.Path) })

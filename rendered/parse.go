@@ -68,6 +68,8 @@ func (b *Bundle) add(p string, data []byte) error {
 		})
 	case g == ExpansionGroup && kind == "ExpansionTemplate":
 		b.Expansions = append(b.Expansions, m)
+	case g == SyncSetGroup && kind == "SyncSet":
+		b.SyncSets = append(b.SyncSets, m)
 	case g == ConstraintGroup:
 		ref, ok := b.Lookup(kind, m.Name())
 		if !ok {
@@ -77,7 +79,7 @@ func (b *Bundle) add(p string, data []byte) error {
 	case g == KustomizationGroup && kind == "Kustomization", apiVersion == "" && kind == "" && isKustomizationFile(p):
 		b.Kustomizations = append(b.Kustomizations, m)
 	default:
-		return bad("apiVersion %q kind %q is not a ConstraintTemplate, constraint, ExpansionTemplate or Kustomization", apiVersion, kind)
+		return bad("apiVersion %q kind %q is not a ConstraintTemplate, constraint, ExpansionTemplate, SyncSet or Kustomization", apiVersion, kind)
 	}
 	return nil
 }
