@@ -236,7 +236,7 @@ func CheckServes(ctx context.Context, templates, initiative *rendered.Bundle) er
 		where := initiative.Name + "/" + c.Path
 		if !kinds[c.Kind()] {
 			errs = append(errs, &input.Error{File: where, Msg: fmt.Sprintf("templates bundle %s %s has no template for kind %s", templates.Name, templates.Version, c.Kind()),
-				Hint: "keep the policy's previous major version in the repository until no initiative uses it, or rebuild the initiative"})
+				Hint: "build the templates bundle from the repository that holds the policy; after a major version bump, keep the previous major as its own policy folder until no initiative uses it"})
 			continue
 		}
 		if err := eng.AddConstraint(ctx, engine.Object(c.Manifest)); err != nil {

@@ -18,6 +18,7 @@ import (
 	"github.com/edict-policy/edict/input"
 	"github.com/edict-policy/edict/lint"
 	"github.com/edict-policy/edict/rendered"
+	"github.com/edict-policy/edict/source"
 	"github.com/edict-policy/edict/target"
 )
 
@@ -31,9 +32,13 @@ type buildOptions struct {
 	// templatesBundle is NAME:VERSION of a templates bundle to make from
 	// the built initiatives (several initiatives in one cluster).
 	templatesBundle string
-	out             outputOptions
-	eval            evalOptions
-	lint            strictOptions
+	// serves are bundles (folders, OCI references, repositories, git
+	// revisions) the templates bundle must serve; registry reaches them.
+	serves   []string
+	registry registryOptions
+	out      outputOptions
+	eval     evalOptions
+	lint     strictOptions
 }
 
 func newBuildCmd() *cobra.Command {
@@ -76,7 +81,10 @@ templates bundle first and only the constraints of each initiative bundle.
 A policy's template must then be the same in every initiative built (one
 repository version, one --gatekeeper); a policy from version 2.0.0 on names
 its constraint kind after its major version (K8sFooV2), so a templates bundle
-can serve two majors while initiatives move.`,
+can serve two majors while initiatives move. --serve BUNDLE proves with
+Gatekeeper's engine that the templates bundle accepts the constraints of a
+bundle clusters already run (a folder, oci:// reference, repository or
+git:REV[:PATH]), and fails the build otherwise.`,
 		Example: `  # Build every initiative of a policy repository into dist/
   edict build examples/contoso
 
@@ -95,8 +103,9 @@ can serve two majors while initiatives move.`,
   # Build for a cluster still on Gatekeeper 3.18 (Rego v0 templates)
   edict build . --gatekeeper 3.18
 
-  # Several initiatives for one cluster: their shared templates as one bundle
-  edict build . --templates-bundle policy-templates:1.4.0`,
+  # Several initiatives for one cluster: their shared templates as one bundle,
+  # proved to serve a team's bundle already in the clusters
+  edict build . --templates-bundle policy-templates:1.4.0 --serve oci://ghcr.io/contoso/team-a:1.1.0`,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			err := runBuild(cmd, o, args)
 			if err != nil && o.out.json() {
@@ -113,7 +122,9 @@ can serve two majors while initiatives move.`,
 	cmd.Flags().BoolVar(&o.test, "test", false, "run `edict test` on the repository first and refuse to write failing bundles")
 	cmd.Flags().StringVar(&o.signKey, "sign-key", "", "private key (cosign or PKCS#8 PEM) to sign bundle.json into bundle.sig")
 	cmd.Flags().StringVar(&o.gatekeeper, "gatekeeper", "", "Gatekeeper release to build for, "+target.Oldest.String()+" to "+target.Newest.String()+" (default: the initiative's spec.gatekeeper, else "+target.Default.String()+")")
-	cmd.Flags().StringVar(&o.templatesBundle, "templates-bundle", "", "also write a templates bundle NAME:VERSION holding the templates of every initiative built, for clusters that sync several initiatives")
+	cmd.Flags().StringVar(&o.templatesBundle, "templates-bundle", "", "also write a templates bundle NAME:VERSION holding the template of every policy, for clusters that sync several initiatives")
+	cmd.Flags().StringArrayVar(&o.serves, "serve", nil, "with --templates-bundle: a bundle already in clusters (folder, oci:// reference, repository or git:REV[:PATH]) whose constraints the templates bundle must accept; repeatable")
+	o.registry.addFlags(cmd)
 	o.out.addFlags(cmd)
 	o.eval.addFlags(cmd)
 	o.lint.addFlags(cmd)
@@ -134,8 +145,10 @@ type buildResult struct {
 	Templates   int    `json:"templates"`
 	Constraints int    `json:"constraints"`
 	Signed      bool   `json:"signed"`
-	// Contents is "templates" for the templates bundle (--templates-bundle).
+	// Contents is "templates" for the templates bundle (--templates-bundle),
+	// and Serves the --serve bundles it was proved to serve.
 	Contents string   `json:"contents,omitempty"`
+	Serves   []string `json:"serves,omitempty"`
 	Warnings []string `json:"warnings,omitempty"`
 	// Lint holds the lint findings no acknowledgement accepts.
 	Lint []lint.Finding `json:"lint,omitempty"`
@@ -219,6 +232,10 @@ func runBuild(cmd *cobra.Command, o buildOptions, args []string) error {
 	if err := compile.CheckCollisions(outputs); err != nil {
 		return err
 	}
+	var served []string // what --serve proved the templates bundle serves
+	if len(o.serves) > 0 && o.templatesBundle == "" {
+		return usageErr(fmt.Errorf("--serve checks a templates bundle: give --templates-bundle NAME:VERSION too"))
+	}
 	if o.templatesBundle != "" {
 		name, ver, ok := strings.Cut(o.templatesBundle, ":")
 		if !ok {
@@ -242,6 +259,9 @@ func runBuild(cmd *cobra.Command, o buildOptions, args []string) error {
 		if err != nil {
 			return withExit(ExitUsage, fmt.Errorf("--templates-bundle %s: %w", o.templatesBundle, err))
 		}
+		if served, err = checkServes(cmd, o, shared); err != nil {
+			return err
+		}
 		outputs = append(outputs, shared)
 	}
 	lints, err := lintBuild(cmd, builders, targets, o.lint.strict)
@@ -264,6 +284,9 @@ func runBuild(cmd *cobra.Command, o buildOptions, args []string) error {
 			return withExit(ExitIO, fmt.Errorf("write %s: %w", dir, err))
 		}
 		res := buildResult{Name: out.Name, Version: out.Version, Dir: dir, Signed: o.signKey != "", Contents: out.Contents, Warnings: out.Warnings, Lint: open}
+		if out.Contents == rendered.ContentsTemplates {
+			res.Serves = served
+		}
 		res.Constraints = len(out.Constraints)
 		res.Templates = len(out.Templates) + len(out.Expansions)
 		for _, w := range out.Warnings {
@@ -284,6 +307,9 @@ func runBuild(cmd *cobra.Command, o buildOptions, args []string) error {
 		}
 		if r.Contents == rendered.ContentsTemplates {
 			fmt.Fprintf(w, "built templates bundle %s %s -> %s (%d templates%s)\n", r.Name, r.Version, r.Dir, r.Templates, signed)
+			for _, s := range r.Serves {
+				fmt.Fprintf(w, "  serves %s\n", s)
+			}
 			continue
 		}
 		fmt.Fprintf(w, "built %s %s -> %s (%d templates, %d constraints%s)\n", r.Name, r.Version, r.Dir, r.Templates, r.Constraints, signed)
@@ -462,4 +488,38 @@ func initiativeFiles(dir string) ([]string, error) {
 		found[i] = filepath.Join(dir, filepath.FromSlash(f))
 	}
 	return found, nil
+}
+
+// checkServes proves with Gatekeeper's engine that the templates bundle
+// accepts the constraints of every bundle --serve names, typically the
+// initiative bundles clusters already run, built from earlier versions of
+// the repository.
+func checkServes(cmd *cobra.Command, o buildOptions, shared *rendered.Bundle) ([]string, error) {
+	if len(o.serves) == 0 {
+		return nil, nil
+	}
+	if err := o.registry.validate(); err != nil {
+		return nil, err
+	}
+	ctx, cancel := o.registry.context(cmd)
+	defer cancel()
+	var errs input.ErrorList
+	var served []string
+	for _, arg := range o.serves {
+		bundles, err := source.Resolve(ctx, arg, source.Options{Remote: o.registry.remote()})
+		if err != nil {
+			return nil, o.registry.explain(ctx, fmt.Errorf("--serve %s: %w", arg, err))
+		}
+		for _, b := range bundles {
+			if err := compile.CheckServes(ctx, shared, b.Output); err != nil {
+				errs = errs.Append(err)
+				continue
+			}
+			served = append(served, fmt.Sprintf("%s %s (%s)", b.Output.Name, b.Output.Version, b.Origin))
+		}
+	}
+	if len(errs) > 0 {
+		return nil, withExit(ExitUsage, errs.Err())
+	}
+	return served, nil
 }

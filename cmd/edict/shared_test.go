@@ -165,13 +165,24 @@ func TestSeveralInitiativesInOneCluster(t *testing.T) {
 		"c": "    team-labels: {effect: deny}\n    allowed-images: {parameters: {repositories: [mcr.microsoft.com/]}}\n",
 	})
 	out1, out2 := filepath.Join(base, "out-v1"), filepath.Join(base, "out-v2")
-	for _, b := range []struct{ repo, out, tpl string }{{v1, out1, "policy-templates:1.0.0"}, {v2, out2, "policy-templates:2.0.0"}} {
-		stdout, stderr, code := runEdict(t, "", "build", b.repo, "-o", b.out, "--templates-bundle", b.tpl)
+	// The second build proves its templates bundle serves the first
+	// version's bundles (--serve).
+	for _, b := range []struct {
+		repo, out, tpl string
+		serve          []string
+	}{
+		{v1, out1, "policy-templates:1.0.0", nil},
+		{v2, out2, "policy-templates:2.0.0", []string{"--serve", filepath.Join(out1, "a"), "--serve", filepath.Join(out1, "b")}},
+	} {
+		stdout, stderr, code := runEdict(t, "", append([]string{"build", b.repo, "-o", b.out, "--templates-bundle", b.tpl}, b.serve...)...)
 		if code != 0 {
 			t.Fatalf("build %s: exit %d\n%s%s", b.repo, code, stdout, stderr)
 		}
 		if !strings.Contains(stdout, "built templates bundle policy-templates") {
 			t.Errorf("build %s does not report the templates bundle:\n%s", b.repo, stdout)
+		}
+		if b.serve != nil && (!strings.Contains(stdout, "  serves a 1.0.0") || !strings.Contains(stdout, "  serves b 1.0.0")) {
+			t.Errorf("build %s does not report what it serves:\n%s", b.repo, stdout)
 		}
 	}
 	// The cluster: templates from the newer repository, a and b from the
@@ -281,6 +292,18 @@ func TestMajorVersionNamesTheKind(t *testing.T) {
 	err := compile.CheckServes(t.Context(), tpl2, parseBundleDir(t, filepath.Join(out1, "a")))
 	if err == nil || !strings.Contains(err.Error(), "no template for kind RepoTeamLabels") {
 		t.Errorf("a 2.x templates bundle serving a 1.x constraint: %v", err)
+	}
+	// The same through the build: nothing is written.
+	out3 := filepath.Join(base, "o3")
+	_, stderr, code = runEdict(t, "", "build", v2, "-o", out3, "--templates-bundle", "tpl:1.0.1", "--serve", filepath.Join(out1, "a"))
+	if code != ExitUsage || !strings.Contains(stderr, "no template for kind RepoTeamLabels") || !strings.Contains(stderr, "previous major") {
+		t.Errorf("build --serve of a bundle the templates cannot serve: exit %d\n%s", code, stderr)
+	}
+	if _, err := os.Stat(out3); !os.IsNotExist(err) {
+		t.Errorf("a refused build wrote %s (%v)", out3, err)
+	}
+	if _, stderr, code := runEdict(t, "", "build", v2, "-o", out3, "--serve", filepath.Join(out1, "a")); code != ExitUsage || !strings.Contains(stderr, "--templates-bundle") {
+		t.Errorf("--serve without --templates-bundle: exit %d, %q", code, stderr)
 	}
 	if err := compile.CheckServes(t.Context(), parseBundleDir(t, filepath.Join(out1, "tpl")), parseBundleDir(t, filepath.Join(out1, "a"))); err != nil {
 		t.Errorf("a templates bundle does not serve the initiative it was built with: %v", err)
