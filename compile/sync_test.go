@@ -1,7 +1,6 @@
 package compile
 
 import (
-	"context"
 	"encoding/json"
 	"path"
 	"strings"
@@ -121,7 +120,7 @@ func TestReferentialPoliciesCarrySyncSets(t *testing.T) {
 	if len(back.SyncSets) != 2 {
 		t.Errorf("parsed back %d SyncSets, want 2", len(back.SyncSets))
 	}
-	shared, err := SharedTemplates(context.Background(), "templates", "1.0.0", []*rendered.Bundle{out})
+	shared, err := SharedTemplates("templates", "1.0.0", []*rendered.Bundle{out})
 	if err != nil {
 		t.Fatal(err)
 	}
