@@ -17,6 +17,7 @@ func commands() []*cobra.Command {
 		newDocsCmd(),
 		newExplainCmd(),
 		newGitopsCmd(),
+		newImportCmd(),
 		newInitCmd(),
 		newKeygenCmd(),
 		newLibraryCmd(),
