@@ -116,6 +116,7 @@ func (d *document) walk(dec *json.Decoder, p jpath, depth int) (any, error) {
 		case '{':
 			m := map[string]any{}
 			for dec.More() {
+				koff := int64(skipSpace(d.data, int(dec.InputOffset())))
 				kt, err := dec.Token()
 				if err != nil {
 					return nil, err
@@ -125,7 +126,7 @@ func (d *document) walk(dec *json.Decoder, p jpath, depth int) (any, error) {
 					return nil, &syntaxAt{off: dec.InputOffset(), msg: "object key is not a string"}
 				}
 				if _, dup := m[k]; dup {
-					return nil, &syntaxAt{off: dec.InputOffset(), msg: fmt.Sprintf("duplicate key %q", k)}
+					return nil, &syntaxAt{off: koff, msg: fmt.Sprintf("duplicate key %q", k)}
 				}
 				v, err := d.walk(dec, p.with(k), depth+1)
 				if err != nil {

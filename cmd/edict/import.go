@@ -5,6 +5,8 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"strconv"
+	"strings"
 	"time"
 
 	"github.com/spf13/cobra"
@@ -17,7 +19,7 @@ import (
 type importOptions struct {
 	outDir        string
 	owner         string
-	defaultExpiry time.Duration
+	defaultExpiry string
 	force         bool
 	out           outputOptions
 }
@@ -76,7 +78,7 @@ be read or bad usage, 3 the output could not be written.`,
 	}
 	cmd.Flags().StringVarP(&o.outDir, "out-dir", "o", "", "folder to write the repository into (required)")
 	cmd.Flags().StringVar(&o.owner, "owner", "", "owner of exemptions whose metadata names none")
-	cmd.Flags().DurationVar(&o.defaultExpiry, "default-expiry", 90*24*time.Hour, "expiry given to exemptions without expiresOn, from today")
+	cmd.Flags().StringVar(&o.defaultExpiry, "default-expiry", "90d", "expiry given to exemptions without expiresOn, from today: days (90d) or a duration (2160h)")
 	cmd.Flags().BoolVar(&o.force, "force", false, "replace DIR even when it holds files an earlier import did not write")
 	_ = cmd.MarkFlagRequired("out-dir")
 	o.out.addFlags(cmd)
@@ -87,8 +89,9 @@ func runImportAzure(cmd *cobra.Command, o importOptions, args []string) error {
 	if err := o.out.validate(); err != nil {
 		return err
 	}
-	if o.defaultExpiry <= 0 {
-		return withExit(ExitUsage, fmt.Errorf("--default-expiry %s: must be positive", o.defaultExpiry))
+	expiry, err := parseExpiry(o.defaultExpiry)
+	if err != nil {
+		return withExit(ExitUsage, fmt.Errorf("--default-expiry %q: %v", o.defaultExpiry, err))
 	}
 	var files []azureimport.File
 	var unreadable input.ErrorList
@@ -100,7 +103,7 @@ func runImportAzure(cmd *cobra.Command, o importOptions, args []string) error {
 		}
 		files = append(files, azureimport.File{Name: a, Data: data})
 	}
-	res, err := azureimport.Import(cmd.Context(), files, azureimport.Options{Owner: o.owner, DefaultExpiry: o.defaultExpiry})
+	res, err := azureimport.Import(cmd.Context(), files, azureimport.Options{Owner: o.owner, DefaultExpiry: expiry})
 	if err != nil {
 		return err
 	}
@@ -129,6 +132,27 @@ func runImportAzure(cmd *cobra.Command, o importOptions, args []string) error {
 		return withExit(ExitFailure, fmt.Errorf("%d item(s) were not mapped; see %s", res.Report.NotMapped, filepath.Join(o.outDir, "IMPORT.md")))
 	}
 	return nil
+}
+
+// parseExpiry reads a number of days (90d) or a Go duration (2160h).
+func parseExpiry(s string) (time.Duration, error) {
+	var d time.Duration
+	if days, ok := strings.CutSuffix(s, "d"); ok {
+		n, err := strconv.Atoi(days)
+		if err != nil {
+			return 0, errors.New("expected days such as 90d or a duration such as 2160h")
+		}
+		d = time.Duration(n) * 24 * time.Hour
+	} else {
+		var err error
+		if d, err = time.ParseDuration(s); err != nil {
+			return 0, errors.New("expected days such as 90d or a duration such as 2160h")
+		}
+	}
+	if d < 24*time.Hour || d > 5*365*24*time.Hour {
+		return 0, errors.New("must be between one day and five years")
+	}
+	return d, nil
 }
 
 // readBounded reads a regular file of at most max bytes.

@@ -6,6 +6,7 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 )
 
 const azureFixtures = "../../azureimport/testdata/azure/"
@@ -99,7 +100,8 @@ func TestImportAzureBadInput(t *testing.T) {
 		{"missing file", []string{"import", "azure", filepath.Join(dir, "nope.json"), "-o", filepath.Join(dir, "b")}, ExitUsage, "nope.json"},
 		{"no -o", []string{"import", "azure", notJSON}, ExitUsage, `required flag(s) "out-dir" not set`},
 		{"foreign folder", append(append([]string{"import", "azure"}, azureFiles("baseline-set.json")...), "-o", mine), ExitUsage, "was not written by edict import"},
-		{"bad expiry", append(append([]string{"import", "azure"}, azureFiles("baseline-set.json")...), "-o", filepath.Join(dir, "c"), "--default-expiry", "-1h"), ExitUsage, "--default-expiry"},
+		{"bad expiry", append(append([]string{"import", "azure"}, azureFiles("baseline-set.json")...), "-o", filepath.Join(dir, "c"), "--default-expiry", "-1h"), ExitUsage, "must be between one day and five years"},
+		{"expiry not a number", append(append([]string{"import", "azure"}, azureFiles("baseline-set.json")...), "-o", filepath.Join(dir, "d"), "--default-expiry", "ninety"), ExitUsage, "expected days such as 90d"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -111,5 +113,28 @@ func TestImportAzureBadInput(t *testing.T) {
 	}
 	if data, err := os.ReadFile(filepath.Join(mine, "notes.txt")); err != nil || string(data) != "mine" {
 		t.Errorf("the foreign folder was touched: %q %v", data, err)
+	}
+}
+
+func TestParseExpiry(t *testing.T) {
+	tests := []struct {
+		in   string
+		want time.Duration
+		ok   bool
+	}{
+		{"90d", 90 * 24 * time.Hour, true},
+		{"1d", 24 * time.Hour, true},
+		{"2160h", 90 * 24 * time.Hour, true},
+		{"0d", 0, false},
+		{"12h", 0, false},
+		{"3650d", 0, false},
+		{"d", 0, false},
+		{"-5d", 0, false},
+	}
+	for _, tt := range tests {
+		got, err := parseExpiry(tt.in)
+		if (err == nil) != tt.ok || (tt.ok && got != tt.want) {
+			t.Errorf("parseExpiry(%q) = %v, %v; want %v, ok %v", tt.in, got, err, tt.want, tt.ok)
+		}
 	}
 }
