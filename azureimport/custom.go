@@ -181,6 +181,13 @@ func (im *importer) definition(o *object) {
 		im.files[p] = src
 	}
 	im.suiteSkeleton(dir, tmpl.kind, kinds)
+	std := map[string]any{}
+	for _, k := range standardParams {
+		if d := defs[k]; d != nil && d.HasDefault {
+			std[k] = d.Default
+		}
+	}
+	im.customDefaults[policyName] = std
 	im.custom[guid] = row
 	im.custom[strings.ToLower(o.id())] = row
 	im.report.addAt(o.loc(), Item{Kind: "definition", Name: name, Status: Caveat, Target: dir,

@@ -77,6 +77,9 @@ type importer struct {
 	// custom maps a definition GUID (and its full id) to the row built for
 	// a custom definition that became a policy folder.
 	custom map[string]*library.AzureDefinition
+	// customDefaults holds, per policy generated from a custom definition,
+	// the definition's own defaults of the standard parameters.
+	customDefaults map[string]map[string]any
 	// names taken by initiatives and policies, to keep them unique.
 	initiativeNames map[string]bool
 	policyNames     map[string]bool
@@ -97,6 +100,7 @@ func Import(ctx context.Context, files []File, opts Options) (*Result, error) {
 		report:          &Report{},
 		files:           map[string][]byte{},
 		custom:          map[string]*library.AzureDefinition{},
+		customDefaults:  map[string]map[string]any{},
 		initiativeNames: map[string]bool{},
 		policyNames:     map[string]bool{},
 	}

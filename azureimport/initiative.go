@@ -29,6 +29,9 @@ type reference struct {
 	Match      map[string]any
 	Parameters map[string]any
 	Comment    string
+	// OriginalSource is set when Azure reviews only the Pods themselves
+	// (source Original, the definitions' default).
+	OriginalSource bool
 }
 
 // setParam is a value of a set parameter as the assignment or the default
@@ -140,6 +143,16 @@ func (im *importer) initiative(u *unit) {
 	}
 	if u.asg != nil {
 		im.applyAssignment(u.asg, name, refs)
+	}
+	var original []string
+	for _, r := range refs {
+		if r.OriginalSource {
+			original = append(original, r.ID)
+		}
+	}
+	if len(original) > 0 {
+		im.report.addAt(srcObj.loc(), Item{Kind: "source", Name: firstNonEmpty(title, srcObj.name()), Status: Caveat, Target: name + "/" + strings.Join(original, ","),
+			Note: "Azure reviews only the Pods themselves here (source Original, its default); edict also reports the Deployment, Job or other workload that creates them, so a violation shows up when the workload is applied; add match.source: Original to a reference to keep Azure's behaviour"})
 	}
 	var exemptions []map[string]any
 	for _, e := range im.exemptionsFor(u.asg) {
@@ -267,6 +280,14 @@ func (im *importer) member(u *unit, initiative string, m *member, lookup func(st
 		resolved[p] = v
 	}
 
+	// A custom definition's own defaults of the standard parameters apply
+	// where the member gives none, as in Azure.
+	for k, v := range im.customDefaults[row.Policy] {
+		if _, given := resolved[k]; !given {
+			resolved[k] = v
+		}
+	}
+
 	status, note := Exact, ""
 	if row.Caveat != "" {
 		status, note = Caveat, row.Caveat
@@ -307,14 +328,15 @@ func (im *importer) member(u *unit, initiative string, m *member, lookup func(st
 			r.Match["labelSelector"] = sel
 		}
 	}
+	r.OriginalSource = true // Azure's default
 	if v, ok := resolved["source"]; ok {
 		switch s, _ := v.(string); strings.ToLower(s) {
 		case "all":
+			r.OriginalSource = false
 		case "generated":
+			r.OriginalSource = false
 			r.Match["source"] = "Generated"
 		case "original":
-			im.report.addAt(paramAt("source"), Item{Kind: "parameter", Name: azureRef + ".source", Status: Caveat, Target: target,
-				Note: "Azure reviews Pods only (source Original); edict also reports the workload (Deployment, Job...) that creates them; add match.source: Original to the reference to keep Azure's behaviour"})
 		default:
 			im.badShape(paramAt("source"), azureRef, "source", target, "All, Generated or Original", v)
 		}
@@ -386,6 +408,8 @@ func (im *importer) member(u *unit, initiative string, m *member, lookup func(st
 	for _, k := range sortedKeys(row.Set) {
 		if _, set := r.Parameters[k]; !set {
 			r.Parameters[k] = row.Set[k]
+			im.report.addAt(m.at, Item{Kind: "parameter", Name: azureRef + " (implied)", Status: Exact, Target: target + "." + k,
+				Note: fmt.Sprintf("set to %s, which is what %s checks", compact(row.Set[k]), row.DisplayName)})
 		}
 	}
 	return r
