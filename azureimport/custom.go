@@ -86,14 +86,14 @@ func (im *importer) definition(o *object) {
 	}
 	policyName := uniqueName(dnsName(firstNonEmpty(o.str("displayName"), tmpl.kind)), im.policyNames)
 	dir := "policies/" + policyName
-	rego, err := regoV1(dir+"/policy.rego", tmpl.rego)
+	rego, err := regoV1(dir+"/policy.rego", tmpl.rego, tmpl.v1)
 	if err != nil {
 		im.report.addAt(o.loc(append(tiAt, "content")...), Item{Kind: "definition", Name: name, Status: NotMapped, Note: "the template's Rego: " + err.Error()})
 		return
 	}
 	libFiles := map[string][]byte{}
 	for i, l := range tmpl.libs {
-		src, err := regoV1(fmt.Sprintf("lib %d", i), l)
+		src, err := regoV1(fmt.Sprintf("lib %d", i), l, tmpl.v1)
 		if err != nil {
 			im.report.addAt(o.loc(append(tiAt, "content")...), Item{Kind: "definition", Name: name, Status: NotMapped, Note: fmt.Sprintf("the template's lib %d: %v", i, err)})
 			return
@@ -200,6 +200,9 @@ type template struct {
 	rego   string
 	libs   []string
 	schema map[string]any
+	// v1 is set for code[].source with version v1 (Gatekeeper 3.19+);
+	// the legacy rego field is Rego v0.
+	v1 bool
 }
 
 func readTemplate(data []byte) (*template, error) {
@@ -240,6 +243,7 @@ func readTemplate(data []byte) (*template, error) {
 			}
 			src, _ := cm["source"].(map[string]any)
 			t.rego, _ = src["rego"].(string)
+			t.v1 = src["version"] == "v1"
 			for _, l := range asList(src["libs"]) {
 				if s, ok := l.(string); ok {
 					t.libs = append(t.libs, s)
@@ -253,22 +257,19 @@ func readTemplate(data []byte) (*template, error) {
 	return t, nil
 }
 
-// regoV1 converts template Rego (v0, as the Azure add-on's Gatekeeper runs
-// it, or already v1) to Rego v1 with OPA's formatter, as `opa fmt --v0-v1`.
-func regoV1(file, src string) ([]byte, error) {
-	out, err := format.SourceWithOpts(file, []byte(src), format.Opts{
+// regoV1 converts template Rego to Rego v1 with OPA's formatter: v0 (the
+// legacy rego field the Azure add-on's Gatekeeper runs) as `opa fmt
+// --v0-v1` does, and v1 formatted as it is.
+func regoV1(file, src string, v1 bool) ([]byte, error) {
+	from := ast.RegoV0
+	if v1 {
+		from = ast.RegoV1
+	}
+	return format.SourceWithOpts(file, []byte(src), format.Opts{
 		RegoVersion:                   ast.RegoV1,
-		ParserOptions:                 &ast.ParserOptions{RegoVersion: ast.RegoV0},
+		ParserOptions:                 &ast.ParserOptions{RegoVersion: from},
 		DropRedundantDirectiveImports: true,
 	})
-	if err == nil {
-		return out, nil
-	}
-	// Already v1 (a template with source version v1).
-	if out, err1 := format.SourceWithOpts(file, []byte(src), format.Opts{RegoVersion: ast.RegoV1}); err1 == nil {
-		return out, nil
-	}
-	return nil, err
 }
 
 func matchKinds(det map[string]any) []any {
