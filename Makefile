@@ -71,6 +71,10 @@ fuzz:
 	$(GO) test ./rendered -run '^$$' -fuzz FuzzParseIndex -fuzztime 30s
 	$(GO) test ./rendered -run '^$$' -fuzz FuzzParse$$ -fuzztime 30s
 	$(GO) test ./lint -run '^$$' -fuzz FuzzLint -fuzztime 30s
+	$(GO) test ./library -run '^$$' -fuzz FuzzParseAzureMapping -fuzztime 30s
+	$(GO) test ./azureimport -run '^$$' -fuzz FuzzParseJSON -fuzztime 30s
+	$(GO) test ./azureimport -run '^$$' -fuzz FuzzEval -fuzztime 30s
+	$(GO) test ./azureimport -run '^$$' -fuzz FuzzImport -fuzztime 30s
 
 # Regenerate the markdown reference of the built-in library (docs/reference).
 docs:

@@ -187,3 +187,25 @@ func sortedNames(m map[string]string) []string {
 	}
 	return out
 }
+
+// FuzzImport: whatever a file holds, the import never panics, and every
+// item it reports as not mapped says why.
+func FuzzImport(f *testing.F) {
+	f.Add([]byte(set(privileged, `"[parameters('effect')]"`)), []byte(`{"name": "a", "policyDefinitionId": "/subscriptions/0/providers/Microsoft.Authorization/policySetDefinitions/contoso-pods", "parameters": {"effect": {"value": "Deny"}}, "overrides": [{"kind": "policyEffect", "value": "Audit"}]}`))
+	f.Add([]byte(set("df49d893-a74c-421d-bc95-c663042e5b80", `"[if(equals(parameters('effect'), 'Audit'), 'Deny', 'Audit')]"`)), []byte(`[{"exemptionCategory": "Waiver", "policyAssignmentId": "a"}]`))
+	f.Add([]byte(`{"properties": {"mode": "Microsoft.Kubernetes.Data", "policyRule": {"then": {"details": {"templateInfo": {"sourceType": "Base64Encoded", "content": "e30="}}}}}}`), []byte(`[]`))
+	f.Fuzz(func(t *testing.T, a, b []byte) {
+		res, err := azureimport.Import(context.Background(), []azureimport.File{{Name: "a.json", Data: a}, {Name: "b.json", Data: b}}, azureimport.Options{Now: now, Owner: "o"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, it := range res.Report.Items {
+			if it.Status == azureimport.NotMapped && it.Note == "" {
+				t.Fatalf("not-mapped item without a reason: %+v", it)
+			}
+		}
+		if _, ok := res.Files["IMPORT.md"]; !ok {
+			t.Fatal("no IMPORT.md")
+		}
+	})
+}
