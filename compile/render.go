@@ -131,14 +131,11 @@ func (b *Builder) render(plan *Plan) (*rendered.Bundle, error) {
 	out.Gatekeeper = minimum.String()
 	out.EdictVersion = version.Get().Version
 	if needsExpansion {
-		exp := expansionTemplates()
-		for _, n := range slices.Sorted(maps.Keys(exp)) {
-			m, err := rendered.NewManifest("templates/expansion."+n+".yaml", exp[n])
-			if err != nil {
-				return nil, err
-			}
-			out.Expansions = append(out.Expansions, m)
+		exps, err := expansionManifests()
+		if err != nil {
+			return nil, err
 		}
+		out.Expansions = exps
 	}
 	var templateFiles, constraintFiles []string
 	for _, t := range out.Templates {
@@ -412,6 +409,20 @@ func orEmpty(s []string) []string {
 // expansionTemplates make Gatekeeper review the Pod inside every workload
 // resource, so a Deployment that would create violating Pods is reported at
 // the Deployment rather than later at its ReplicaSet's Pods.
+// expansionManifests renders the expansion templates, sorted by name.
+func expansionManifests() ([]*rendered.Manifest, error) {
+	exp := expansionTemplates()
+	var out []*rendered.Manifest
+	for _, n := range slices.Sorted(maps.Keys(exp)) {
+		m, err := rendered.NewManifest("templates/expansion."+n+".yaml", exp[n])
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, m)
+	}
+	return out, nil
+}
+
 func expansionTemplates() map[string]map[string]any {
 	make1 := func(name, source string, applyTo []any) map[string]any {
 		return map[string]any{

@@ -302,14 +302,11 @@ func (b *Builder) LibraryTemplates(ctx context.Context, t target.Gatekeeper) (*r
 	if len(errs) > 0 {
 		return nil, errs.Err()
 	}
-	exp := expansionTemplates()
-	for _, n := range slices.Sorted(maps.Keys(exp)) {
-		m, err := rendered.NewManifest("templates/expansion."+n+".yaml", exp[n])
-		if err != nil {
-			return nil, err
-		}
-		lib.Expansions = append(lib.Expansions, m)
+	exps, err := expansionManifests()
+	if err != nil {
+		return nil, err
 	}
+	lib.Expansions = exps
 	lib.Sort()
 	if err := b.gk.check(ctx, lib); err != nil {
 		return nil, err

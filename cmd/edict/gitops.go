@@ -69,12 +69,12 @@ error: their bundles would all own the same templates.`,
 						return withExit(ExitIO, err)
 					}
 				}
-				out, err = fluxOrShared(templates, args[1:], o)
+				out, err = gitopsManifests(templates, args[1:], o, bundle.FluxManifests, bundle.FluxSharedManifests)
 			case "argo":
 				if key != "" {
 					return withExit(ExitUsage, &bundle.InvalidError{Reason: "--key: Argo CD does not verify signatures of OCI sources; run edict verify (or edict pull --verify-key) in the pipeline before promoting a tag"})
 				}
-				out, err = argoOrShared(templates, args[1:], o)
+				out, err = gitopsManifests(templates, args[1:], o, bundle.ArgoManifests, bundle.ArgoSharedManifests)
 			default:
 				return withExit(ExitUsage, &bundle.InvalidError{Reason: "gitops: expected flux or argo, got " + args[0]})
 			}
@@ -110,22 +110,17 @@ func tooManyBundles(refs []string) error {
 	return &bundle.InvalidError{Reason: fmt.Sprintf("%d bundles without --templates: each carries its own copy of the templates they share, and synced side by side they would fight over them; build with --templates-bundle NAME:VERSION, push it, and pass it as --templates", len(refs))}
 }
 
-func fluxOrShared(templates string, refs []string, o bundle.GitOpsOptions) ([]byte, error) {
+// gitopsManifests renders one bundle's wiring, or several bundles' with
+// their templates bundle.
+func gitopsManifests(templates string, refs []string, o bundle.GitOpsOptions,
+	one func(string, bundle.GitOpsOptions) ([]byte, error),
+	shared func(string, []string, bundle.GitOpsOptions) ([]byte, error),
+) ([]byte, error) {
 	switch {
 	case templates != "":
-		return bundle.FluxSharedManifests(templates, refs, o)
+		return shared(templates, refs, o)
 	case len(refs) > 1:
 		return nil, tooManyBundles(refs)
 	}
-	return bundle.FluxManifests(refs[0], o)
-}
-
-func argoOrShared(templates string, refs []string, o bundle.GitOpsOptions) ([]byte, error) {
-	switch {
-	case templates != "":
-		return bundle.ArgoSharedManifests(templates, refs, o)
-	case len(refs) > 1:
-		return nil, tooManyBundles(refs)
-	}
-	return bundle.ArgoManifests(refs[0], o)
+	return one(refs[0], o)
 }
