@@ -90,12 +90,17 @@ func TestImportAzureBadInput(t *testing.T) {
 	if err := os.WriteFile(filepath.Join(mine, "notes.txt"), []byte("mine"), 0o644); err != nil {
 		t.Fatal(err)
 	}
+	blocker := filepath.Join(dir, "file")
+	if err := os.WriteFile(blocker, []byte("x"), 0o644); err != nil {
+		t.Fatal(err)
+	}
 	tests := []struct {
 		name   string
 		args   []string
 		code   int
 		stderr string
 	}{
+		{"output cannot be written", append(append([]string{"import", "azure"}, azureFiles("baseline-set.json")...), "-o", filepath.Join(blocker, "out")), ExitIO, "not a directory"},
 		{"not JSON", []string{"import", "azure", notJSON, "-o", filepath.Join(dir, "a")}, ExitUsage, notJSON + ":1:1: not valid JSON"},
 		{"missing file", []string{"import", "azure", filepath.Join(dir, "nope.json"), "-o", filepath.Join(dir, "b")}, ExitUsage, "nope.json"},
 		{"no -o", []string{"import", "azure", notJSON}, ExitUsage, `required flag(s) "out-dir" not set`},
