@@ -11,7 +11,7 @@ COMMIT    ?= $(shell git rev-parse HEAD 2>/dev/null)
 SOURCE_DATE_EPOCH ?= $(shell git log -1 --format=%ct 2>/dev/null || echo 0)
 RELEASE   ?= $(DIST)/release
 
-.PHONY: build release docs test policy-test bench benchcmp lint demo e2e fuzz golden clean audit-vs-gator
+.PHONY: build release docs test policy-test bench benchcmp lint demo e2e fuzz golden clean audit-vs-gator bench-compare
 
 build:
 	$(GO) build -o $(BIN) ./cmd/edict
@@ -91,3 +91,10 @@ clean:
 # memory, whole process). Installs gator into .tools/. Not part of CI.
 audit-vs-gator:
 	bash scripts/audit-vs-gator.sh
+
+# Whole-process timing and peak memory of edict build (10x10, 100x10, 100x50
+# generated repositories) and of edict test against gator verify on the same
+# suite trees, paired runs, with the ratios. Fetches nothing (gator from
+# .tools/, GATOR or PATH). Not part of CI.
+bench-compare:
+	bash scripts/bench-compare.sh
