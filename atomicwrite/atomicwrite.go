@@ -69,27 +69,48 @@ func Tree(dir string, files map[string][]byte, check func(dir string) error) err
 	}
 	return Dir(dir, check, func(tmp string) error {
 		dirs := map[string]bool{".": true}
-		for _, p := range slices.Sorted(maps.Keys(files)) {
+		paths := slices.Sorted(maps.Keys(files))
+		for _, p := range paths {
 			if err := mkdirs(tmp, path.Dir(p), dirs); err != nil {
 				return err
 			}
 			if err := injected("write " + p); err != nil {
 				return err
 			}
-			if err := createSynced(filepath.Join(tmp, filepath.FromSlash(p)), files[p], 0o644); err != nil {
+			if err := create(filepath.Join(tmp, filepath.FromSlash(p)), files[p], 0o644); err != nil {
 				return err
 			}
 		}
-		for d := range dirs {
-			if err := injected("sync " + d); err != nil {
-				return err
-			}
-			if err := syncDir(filepath.Join(tmp, filepath.FromSlash(d))); err != nil {
-				return err
-			}
+		if err := injected("sync"); err != nil {
+			return err
 		}
-		return nil
+		// Nothing is renamed into place before every file and folder is on
+		// disk. A bundle is thousands of small files, and one fsync each
+		// cost seconds; syncTree flushes them together where it can.
+		return syncTree(tmp, paths, slices.Sorted(maps.Keys(dirs)))
 	})
+}
+
+// syncFiles fsyncs each of the files and folders under root, for systems
+// without a call that flushes a whole filesystem.
+func syncFiles(root string, files, dirs []string) error {
+	for _, p := range files {
+		f, err := os.Open(filepath.Join(root, filepath.FromSlash(p)))
+		if err != nil {
+			return err
+		}
+		err = f.Sync()
+		f.Close()
+		if err != nil {
+			return err
+		}
+	}
+	for _, d := range dirs {
+		if err := syncDir(filepath.Join(root, filepath.FromSlash(d))); err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 // Dir replaces the folder dir with what fill writes into a fresh temporary
@@ -215,6 +236,15 @@ func mkdirs(root, d string, made map[string]bool) error {
 // createSynced creates name (which must not exist) with data and mode and
 // syncs it to disk.
 func createSynced(name string, data []byte, mode fs.FileMode) error {
+	if err := create(name, data, mode); err != nil {
+		return err
+	}
+	return syncFiles("", []string{name}, nil)
+}
+
+// create creates name (which must not exist) with data and mode; the
+// caller syncs it.
+func create(name string, data []byte, mode fs.FileMode) error {
 	f, err := os.OpenFile(name, os.O_WRONLY|os.O_CREATE|os.O_EXCL, mode)
 	if err != nil {
 		return err
@@ -225,10 +255,6 @@ func createSynced(name string, data []byte, mode fs.FileMode) error {
 	}
 	// The umask may have narrowed the mode.
 	if err := f.Chmod(mode); err != nil {
-		f.Close()
-		return err
-	}
-	if err := f.Sync(); err != nil {
 		f.Close()
 		return err
 	}
