@@ -101,7 +101,7 @@ func (b *Builder) buildChain(ctx context.Context, chain []*Initiative) (*rendere
 	if err := b.gk.check(ctx, out); err != nil {
 		return nil, err
 	}
-	if err := checkWithKustomize(out, b.kustomized); err != nil {
+	if err := checkWithKustomize(out, templateSet(b.kustomized)); err != nil {
 		return nil, err
 	}
 	return out, nil

@@ -116,7 +116,7 @@ func TestKustomizeCheckReadsEachTemplateOnce(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	seen := map[[32]byte]bool{}
+	seen := templateSet{}
 	for range 2 {
 		if err := checkWithKustomize(b, seen); err != nil {
 			t.Fatal(err)
@@ -130,5 +130,70 @@ func TestKustomizeCheckReadsEachTemplateOnce(t *testing.T) {
 	b.Templates[0] = &rendered.Template{Manifest: &broken, Policy: b.Templates[0].Policy, ConstraintKind: b.Templates[0].ConstraintKind}
 	if err := checkWithKustomize(b, seen); err == nil || !strings.Contains(err.Error(), "expected") {
 		t.Errorf("a template that reads as two objects passed: %v", err)
+	}
+}
+
+// TestKustomizeCheckConstraints: constraints enter kustomize as their
+// header, so what it still refuses (a duplicate id) and what only their
+// bytes show (a second document) must fail the check.
+func TestKustomizeCheckConstraints(t *testing.T) {
+	fsys := repo(map[string]string{"i.yaml": initiative("  policies:\n    demo-labels: {}\n    second:\n      policy: demo-labels\n")})
+	tests := []struct {
+		name   string
+		mutate func(b *rendered.Bundle)
+		want   string
+	}{
+		{"as built", func(*rendered.Bundle) {}, ""},
+		{"a second document", func(b *rendered.Bundle) {
+			c := *b.Constraints[0].Manifest
+			c.Data = append(append([]byte{}, c.Data...), "---\napiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: extra\n"...)
+			b.Constraints[0] = &rendered.Constraint{Manifest: &c}
+		}, "several documents"},
+		{"a document end", func(b *rendered.Bundle) {
+			c := *b.Constraints[0].Manifest
+			c.Data = append(append([]byte{}, c.Data...), "...\n"...)
+			b.Constraints[0] = &rendered.Constraint{Manifest: &c}
+		}, "several documents"},
+		{"two constraints with one name", func(b *rendered.Bundle) {
+			c := *b.Constraints[1].Manifest
+			c.Object = b.Constraints[0].Object
+			b.Constraints[1] = &rendered.Constraint{Manifest: &c}
+		}, "kustomize rejected"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			b, err := build(t, fsys, "i.yaml")
+			if err != nil {
+				t.Fatal(err)
+			}
+			if len(b.Constraints) != 2 {
+				t.Fatalf("%d constraints, want 2", len(b.Constraints))
+			}
+			tt.mutate(b)
+			err = checkWithKustomize(b, templateSet{})
+			if tt.want == "" && err != nil || tt.want != "" && (err == nil || !strings.Contains(err.Error(), tt.want)) {
+				t.Errorf("check = %v, want %q", err, tt.want)
+			}
+		})
+	}
+}
+
+func TestOneDocument(t *testing.T) {
+	tests := []struct {
+		data string
+		want bool
+	}{
+		{"kind: A\nspec:\n  x: |\n    ---\n    ...\n", true},
+		{"kind: A\nname: ---x\n", true},
+		{"---x: 1\n", true},
+		{"kind: A\n---\nkind: B\n", false},
+		{"kind: A\n--- \n", false},
+		{"kind: A\n...\n", false},
+		{"kind: A\n--- # next\nkind: B\n", false},
+	}
+	for _, tt := range tests {
+		if got := oneDocument([]byte(tt.data)); got != tt.want {
+			t.Errorf("oneDocument(%q) = %v, want %v", tt.data, got, tt.want)
+		}
 	}
 }
