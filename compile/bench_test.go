@@ -2,7 +2,10 @@ package compile
 
 import (
 	"context"
+	"errors"
+	"fmt"
 	"os"
+	"sync"
 	"testing"
 
 	"github.com/edict-policy/edict/internal/benchrepo"
@@ -25,18 +28,39 @@ func BenchmarkBuildExample(b *testing.B) {
 
 // BenchmarkBuild100Policies10Initiatives builds a generated repository of
 // 100 policies and 10 initiatives (1,100 constraints) with one builder, as
-// `edict build` does for a folder.
+// `edict build` does for a folder: Workers() initiatives at a time.
 func BenchmarkBuild100Policies10Initiatives(b *testing.B) {
-	fsys := benchrepo.Generate(100, 10)
+	benchmarkBuild(b, 100, 10)
+}
+
+// BenchmarkBuildCurve gives the build's growth with policies x initiatives.
+func BenchmarkBuildCurve(b *testing.B) {
+	for _, s := range []struct{ n, m int }{{10, 10}, {100, 10}, {100, 50}} {
+		b.Run(fmt.Sprintf("%dx%d", s.n, s.m), func(b *testing.B) { benchmarkBuild(b, s.n, s.m) })
+	}
+}
+
+func benchmarkBuild(b *testing.B, n, m int) {
+	fsys := benchrepo.Generate(n, m)
 	for b.Loop() {
 		bl, err := NewBuilder(fsys, ".", Options{Now: testNow})
 		if err != nil {
 			b.Fatal(err)
 		}
-		for j := 0; j < 10; j++ {
-			if _, err := bl.Build(context.Background(), benchrepo.Initiative(j)); err != nil {
-				b.Fatal(err)
-			}
+		var wg sync.WaitGroup
+		errs := make([]error, m)
+		slots := make(chan struct{}, Workers())
+		for j := range m {
+			wg.Add(1)
+			slots <- struct{}{}
+			go func() {
+				defer func() { <-slots; wg.Done() }()
+				_, errs[j] = bl.Build(context.Background(), benchrepo.Initiative(j))
+			}()
+		}
+		wg.Wait()
+		if err := errors.Join(errs...); err != nil {
+			b.Fatal(err)
 		}
 	}
 }

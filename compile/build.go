@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"io/fs"
+	"runtime"
 	"strings"
 	"sync"
 
@@ -20,18 +21,30 @@ type Builder struct {
 	root string
 	cat  *Catalog
 	opts Options
-	gk   gatekeeperCheck
 	// templates caches rendered ConstraintTemplates by policy name and
 	// target: a template is the same in every initiative that uses its
 	// policy for that target.
 	templates map[string]targetTemplate
-	// kustomized holds the digests of templates kustomize already read
-	// (see checkWithKustomize).
-	kustomized map[[32]byte]bool
-	// mu serialises builds: the caches above are shared, and test runners
-	// may build initiatives from several goroutines.
+	// mu serialises resolution and rendering, which share the catalog's
+	// and the template cache. The checks of a rendered bundle, most of a
+	// build's work, run outside it, so that initiatives built from several
+	// goroutines overlap.
 	mu sync.Mutex
+	// gk is the build's Gatekeeper engine; gkmu serialises its checks. One
+	// engine compiles each template once, however many initiatives render
+	// it, and compiled templates are most of a build's memory: builds share
+	// it and overlap their other work with its checks.
+	gkmu sync.Mutex
+	gk   gatekeeperCheck
+	// kustomized holds the digests of templates kustomize already read
+	// (see checkWithKustomize); kmu guards it.
+	kmu        sync.Mutex
+	kustomized map[[32]byte]bool
 }
+
+// Workers is how many initiatives callers should build at once: one per
+// core the process may use.
+func Workers() int { return max(1, min(runtime.GOMAXPROCS(0), 8)) }
 
 // NewBuilder loads the catalog of repo (policies under root plus built-ins).
 func NewBuilder(repo fs.FS, root string, opts Options) (*Builder, error) {
@@ -88,23 +101,48 @@ func (b *Builder) ResolveBuiltin(name string) (*Plan, error) {
 }
 
 func (b *Builder) buildChain(ctx context.Context, chain []*Initiative) (*rendered.Bundle, error) {
+	out, err := b.resolveAndRender(chain)
+	if err != nil {
+		return nil, err
+	}
+	b.gkmu.Lock()
+	err = b.gk.check(ctx, out)
+	b.gkmu.Unlock()
+	if err != nil {
+		return nil, err
+	}
+	if err := checkWithKustomize(out, (*kustomized)(b)); err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+func (b *Builder) resolveAndRender(chain []*Initiative) (*rendered.Bundle, error) {
 	b.mu.Lock()
 	defer b.mu.Unlock()
 	plan, err := resolveChain(chain, b.cat, b.opts)
 	if err != nil {
 		return nil, err
 	}
-	out, err := b.render(plan)
-	if err != nil {
-		return nil, err
+	return b.render(plan)
+}
+
+// kustomized is the builder's record of templates kustomize accepted, safe
+// for concurrent builds.
+type kustomized Builder
+
+func (k *kustomized) seen(sum [32]byte) bool {
+	k.kmu.Lock()
+	defer k.kmu.Unlock()
+	return k.kustomized[sum]
+}
+
+func (k *kustomized) add(sums [][32]byte) {
+	k.kmu.Lock()
+	defer k.kmu.Unlock()
+	for _, s := range sums {
+		k.kustomized[s] = true
 	}
-	if err := b.gk.check(ctx, out); err != nil {
-		return nil, err
-	}
-	if err := checkWithKustomize(out, templateSet(b.kustomized)); err != nil {
-		return nil, err
-	}
-	return out, nil
 }
 
 func firstNonEmpty(s ...string) string {

@@ -5,6 +5,8 @@ import (
 	"context"
 	"fmt"
 
+	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
+
 	"github.com/edict-policy/edict/engine"
 	"github.com/edict-policy/edict/input"
 	"github.com/edict-policy/edict/rendered"
@@ -24,7 +26,7 @@ func checkWithGatekeeper(ctx context.Context, out *rendered.Bundle) error {
 	return (&gatekeeperCheck{}).check(ctx, out)
 }
 
-func (g *gatekeeperCheck) check(ctx context.Context, out *rendered.Bundle) error {
+func (g *gatekeeperCheck) check(ctx context.Context, out *rendered.Bundle) (err error) {
 	if g.eng == nil {
 		eng, err := engine.New()
 		if err != nil {
@@ -41,10 +43,23 @@ func (g *gatekeeperCheck) check(ctx context.Context, out *rendered.Bundle) error
 		}
 		g.loaded[t.Path] = t.Data
 	}
+	// The engine keeps what it accepts; a bundle's constraints are removed
+	// once checked, so that a build of many initiatives does not hold all
+	// of them (memory) and later bundles are judged on their own.
+	var added []*unstructured.Unstructured
+	defer func() {
+		for _, obj := range added {
+			if rerr := g.eng.RemoveConstraint(ctx, obj); rerr != nil && err == nil {
+				err = rerr
+			}
+		}
+	}()
 	for _, c := range out.Constraints {
-		if err := g.eng.AddConstraint(ctx, engine.Object(c.Manifest)); err != nil {
+		obj := engine.Object(c.Manifest)
+		if err := g.eng.AddConstraint(ctx, obj); err != nil {
 			return &input.Error{File: out.Name + "/" + c.Path, Msg: "Gatekeeper rejects the constraint: " + err.Error()}
 		}
+		added = append(added, obj)
 	}
 	return nil
 }

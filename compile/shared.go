@@ -308,7 +308,10 @@ func (b *Builder) LibraryTemplates(ctx context.Context, t target.Gatekeeper) (*r
 	}
 	lib.Expansions = exps
 	lib.Sort()
-	if err := b.gk.check(ctx, lib); err != nil {
+	b.gkmu.Lock()
+	err = b.gk.check(ctx, lib)
+	b.gkmu.Unlock()
+	if err != nil {
 		return nil, err
 	}
 	return lib, nil

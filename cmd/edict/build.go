@@ -10,6 +10,7 @@ import (
 	"path/filepath"
 	"slices"
 	"strings"
+	"sync"
 
 	"github.com/spf13/cobra"
 
@@ -193,29 +194,48 @@ func runBuild(cmd *cobra.Command, o buildOptions, args []string) error {
 	// Build everything before writing anything, so one bad initiative does
 	// not leave a mix of new and old bundles behind.
 	builders := map[string]*compile.Builder{}
+	for _, t := range targets {
+		if _, ok := builders[t.root]; ok {
+			continue
+		}
+		var repo fs.FS
+		if t.root != "" {
+			if repo, err = input.OpenRoot(t.root); err != nil {
+				return withExit(ExitIO, err)
+			}
+		}
+		b, err := compile.NewBuilder(repo, ".", copts)
+		if err != nil {
+			return err
+		}
+		builders[t.root] = b
+	}
+	// Initiatives are built concurrently, and reported in the order given,
+	// so the output and the error shown do not depend on which finished first.
+	built := make([]struct {
+		out *rendered.Bundle
+		err error
+	}, len(targets))
+	var wg sync.WaitGroup
+	slots := make(chan struct{}, compile.Workers())
+	for i, t := range targets {
+		wg.Add(1)
+		slots <- struct{}{}
+		go func() {
+			defer func() { <-slots; wg.Done() }()
+			b := builders[t.root]
+			if name, isBuiltin := strings.CutPrefix(t.file, "builtin:"); isBuiltin {
+				built[i].out, built[i].err = b.BuildBuiltin(cmd.Context(), name)
+			} else {
+				built[i].out, built[i].err = b.Build(cmd.Context(), t.file)
+			}
+		}()
+	}
+	wg.Wait()
 	var outputs []*rendered.Bundle
 	seen := map[string]string{}
-	for _, t := range targets {
-		b, ok := builders[t.root]
-		if !ok {
-			var repo fs.FS
-			if t.root != "" {
-				if repo, err = input.OpenRoot(t.root); err != nil {
-					return withExit(ExitIO, err)
-				}
-			}
-			b, err = compile.NewBuilder(repo, ".", copts)
-			if err != nil {
-				return err
-			}
-			builders[t.root] = b
-		}
-		var out *rendered.Bundle
-		if name, isBuiltin := strings.CutPrefix(t.file, "builtin:"); isBuiltin {
-			out, err = b.BuildBuiltin(cmd.Context(), name)
-		} else {
-			out, err = b.Build(cmd.Context(), t.file)
-		}
+	for i, t := range targets {
+		out, err := built[i].out, built[i].err
 		if err != nil {
 			if t.guessed {
 				adviseRoot(t.root, err)
