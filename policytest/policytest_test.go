@@ -573,3 +573,31 @@ func TestRegoFailureDetail(t *testing.T) {
 		}
 	}
 }
+
+// TestTemplatePoolIsBounded: a run keeps at most its pool of compiled
+// engines however many templates it meets, and a suite's tests still share
+// one compilation of their template.
+func TestTemplatePoolIsBounded(t *testing.T) {
+	dir := t.TempDir()
+	if err := writeBenchTree(dir, 6); err != nil {
+		t.Fatal(err)
+	}
+	for _, parallel := range []int{1, 2} {
+		r, err := newRunner(Options{Parallel: parallel})
+		if err != nil {
+			t.Fatal(err)
+		}
+		rep, err := r.run(context.Background(), []Source{{FS: os.DirFS(dir), Paths: []string{"."}}})
+		if err != nil || rep.Failed+rep.Errors > 0 || rep.Passed != 66 {
+			t.Fatalf("parallel %d: %v, %d passed, %d failed, %d errors", parallel, err, rep.Passed, rep.Failed, rep.Errors)
+		}
+		if n := len(r.templates.idle); n > 2*parallel {
+			t.Errorf("parallel %d: %d idle engines kept, want at most %d", parallel, n, 2*parallel)
+		}
+		// One compilation per template (three tests each) plus a fresh
+		// engine for each case with inventory.
+		if got := r.templates.compiles.Load(); parallel == 1 && got != 6+6 {
+			t.Errorf("compiled templates %d times, want %d", got, 12)
+		}
+	}
+}

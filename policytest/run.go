@@ -250,6 +250,6 @@ func newRunner(opts Options) (*runner, error) {
 	if opts.DisableCEL {
 		r.engineOpts = append(r.engineOpts, engine.WithCEL(false))
 	}
-	r.templates = newTemplateCache(r.engineOpts)
+	r.templates = newTemplateCache(r.engineOpts, 2*r.parallel)
 	return r, nil
 }

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"io/fs"
 	"path"
+	"slices"
 	"sync"
 	"sync/atomic"
 
@@ -26,7 +27,21 @@ type templateCache struct {
 	mu      sync.Mutex
 	entries map[string]*templateEntry
 
+	// idle holds engines given back, oldest first, at most maxIdle: a
+	// compiled template is a few hundred kilobytes, and a tree of suites
+	// that each use their own template would otherwise keep every one of
+	// them to the end of the run. Tests of one template run one after
+	// another, so a short pool still serves them.
+	idleMu  sync.Mutex
+	idle    []idleEngine
+	maxIdle int
+
 	compiles atomic.Int64 // templates compiled into engines, for tests
+}
+
+type idleEngine struct {
+	e   *templateEntry
+	eng *engine.Engine
 }
 
 type templateEntry struct {
@@ -36,12 +51,12 @@ type templateEntry struct {
 	ct       *templates.ConstraintTemplate
 	err      error // reading, rendering or compiling failed: every user gets it
 
-	mu   sync.Mutex
-	idle []*engine.Engine
+	mu sync.Mutex // guards err
 }
 
-func newTemplateCache(opts []engine.Option) *templateCache {
-	return &templateCache{engineOpts: opts, entries: map[string]*templateEntry{}}
+// newTemplateCache keeps up to maxIdle compiled engines for reuse.
+func newTemplateCache(opts []engine.Option, maxIdle int) *templateCache {
+	return &templateCache{engineOpts: opts, entries: map[string]*templateEntry{}, maxIdle: max(1, maxIdle)}
 }
 
 // templateRef is what a suite's `template:` names: a ConstraintTemplate file,
@@ -134,17 +149,21 @@ func renderPolicy(display string, fsys fs.FS, dir string) (*templates.Constraint
 func (c *templateCache) acquire(ctx context.Context, e *templateEntry) (*engine.Engine, error) {
 	e.loadOnce.Do(func() { e.ct, e.err = e.load() })
 	e.mu.Lock()
-	if e.err != nil {
-		e.mu.Unlock()
-		return nil, e.err
-	}
-	if n := len(e.idle); n > 0 {
-		eng := e.idle[n-1]
-		e.idle = e.idle[:n-1]
-		e.mu.Unlock()
-		return eng, nil
-	}
+	err := e.err
 	e.mu.Unlock()
+	if err != nil {
+		return nil, err
+	}
+	c.idleMu.Lock()
+	for i := len(c.idle) - 1; i >= 0; i-- {
+		if c.idle[i].e == e {
+			eng := c.idle[i].eng
+			c.idle = slices.Delete(c.idle, i, i+1)
+			c.idleMu.Unlock()
+			return eng, nil
+		}
+	}
+	c.idleMu.Unlock()
 	eng, err := engine.New(c.engineOpts...)
 	if err != nil {
 		return nil, err
@@ -181,10 +200,16 @@ func (c *templateCache) fresh(ctx context.Context, e *templateEntry) (*engine.En
 	return eng, nil
 }
 
+// release gives back an engine holding only its template; the oldest idle
+// engine beyond maxIdle is dropped.
 func (c *templateCache) release(e *templateEntry, eng *engine.Engine) {
-	e.mu.Lock()
-	e.idle = append(e.idle, eng)
-	e.mu.Unlock()
+	c.idleMu.Lock()
+	defer c.idleMu.Unlock()
+	c.idle = append(c.idle, idleEngine{e, eng})
+	if len(c.idle) > c.maxIdle {
+		c.idle[0] = idleEngine{}
+		c.idle = c.idle[1:]
+	}
 }
 
 // asInputError gives file-level context to errors from reading a file.
