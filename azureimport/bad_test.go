@@ -209,3 +209,37 @@ func FuzzImport(f *testing.F) {
 		}
 	})
 }
+
+// TestARMTemplate: a policy set inside an ARM deployment template, with its
+// expressions escaped for ARM as infrastructure-as-code repositories keep
+// them, imports like the deployed set.
+func TestARMTemplate(t *testing.T) {
+	inner := strings.ReplaceAll(set(privileged, `"[[parameters('effect')]"`), `"id": "/subscriptions/0/providers/Microsoft.Authorization/policySetDefinitions/contoso-pods",`, `"type": "Microsoft.Authorization/policySetDefinitions",`)
+	inner = strings.Replace(inner, `"/providers/Microsoft.Authorization/policyDefinitions/`+privileged+`"`, `"[tenantResourceId('Microsoft.Authorization/policyDefinitions', '`+privileged+`')]"`, 1)
+	tmpl := `{
+  "$schema": "https://schema.management.azure.com/schemas/2019-04-01/deploymentTemplate.json#",
+  "contentVersion": "1.0.0.0",
+  "resources": [` + inner + `,
+    {
+      "type": "Microsoft.Authorization/policyAssignments",
+      "name": "contoso-pods-prod",
+      "apiVersion": "2025-01-01",
+      "properties": {
+        "policyDefinitionId": "[resourceId('Microsoft.Authorization/policySetDefinitions', 'contoso-pods')]",
+        "parameters": {"effect": {"value": "Deny"}}
+      }
+    }
+  ]
+}`
+	res, err := azureimport.Import(context.Background(), []azureimport.File{{Name: "main.json", Data: []byte(tmpl)}}, azureimport.Options{Now: now})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !res.Report.OK() {
+		t.Fatalf("not everything mapped:\n%s", reportText(t, res))
+	}
+	ini := string(res.Files["initiatives/contoso-pods-prod.yaml"])
+	if !strings.Contains(ini, "effect: deny") {
+		t.Fatalf("the assignment's Deny did not reach the reference:\n%s", ini)
+	}
+}

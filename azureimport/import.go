@@ -191,7 +191,7 @@ func (im *importer) notMappedErr(kind, name string, e error) {
 
 // assignmentTarget finds the set an assignment assigns among the inputs.
 func (im *importer) assignmentTarget(a *object) *object {
-	id := a.str("policyDefinitionId")
+	id := normalizeID(a.str("policyDefinitionId"))
 	for _, s := range im.sets {
 		if sameID(s.id(), id) {
 			return s
@@ -218,7 +218,7 @@ func sameID(a, b string) bool {
 // assignment imports one assignment: of a set given among the inputs, of a
 // built-in definition edict maps, or of a custom definition among the inputs.
 func (im *importer) assignment(a *object) {
-	id := a.str("policyDefinitionId")
+	id := normalizeID(a.str("policyDefinitionId"))
 	name := a.name()
 	if id == "" {
 		im.report.addAt(a.loc("policyDefinitionId"), Item{Kind: "assignment", Name: name, Status: NotMapped, Note: "the assignment names no policyDefinitionId"})
@@ -253,7 +253,7 @@ func (im *importer) exemptionsFor(a *object) []*object {
 	}
 	var out []*object
 	for _, e := range im.exemptions {
-		if sameID(e.str("policyAssignmentId"), a.id()) {
+		if sameID(normalizeID(e.str("policyAssignmentId")), a.id()) {
 			out = append(out, e)
 		}
 	}
@@ -265,7 +265,7 @@ func (im *importer) orphanExemptions() {
 	for _, e := range im.exemptions {
 		found := false
 		for _, a := range im.assignments {
-			if sameID(e.str("policyAssignmentId"), a.id()) {
+			if sameID(normalizeID(e.str("policyAssignmentId")), a.id()) {
 				found = true
 			}
 		}

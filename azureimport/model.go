@@ -103,22 +103,29 @@ func classify(o *object) (kind, bool) {
 func objects(d *document) ([]*object, []error) {
 	var out []*object
 	var errs []error
-	var visit func(v any, p jpath, depth int)
-	visit = func(v any, p jpath, depth int) {
+	var visit func(v any, p jpath, depth int, inTemplate bool)
+	visit = func(v any, p jpath, depth int, inTemplate bool) {
 		if depth > 3 {
 			return
 		}
 		switch v := v.(type) {
 		case []any:
 			for i, e := range v {
-				visit(e, p.with(i), depth+1)
+				visit(e, p.with(i), depth+1, inTemplate)
 			}
 		case map[string]any:
 			if res, ok := v["resources"].([]any); ok && v["properties"] == nil {
 				for i, e := range res {
-					visit(e, p.with("resources", i), depth+1)
+					visit(e, p.with("resources", i), depth+1, true)
 				}
 				return
+			}
+			if inTemplate {
+				// A deployment template escapes the policy's own
+				// expressions ("[[parameters('effect')]") so that ARM
+				// leaves them to Azure Policy; deployed, they lose one
+				// bracket, and so they do here.
+				v, _ = unescapeTemplate(v).(map[string]any)
 			}
 			o := &object{doc: d, base: p, props: p, top: v, p: v}
 			if props, ok := v["properties"].(map[string]any); ok {
@@ -129,7 +136,7 @@ func objects(d *document) ([]*object, []error) {
 			errs = append(errs, d.errorAt(p, fmt.Sprintf("expected an Azure policy resource (a JSON object), got a %s", typeName(v)), ""))
 		}
 	}
-	visit(d.value, nil, 0)
+	visit(d.value, nil, 0, false)
 	return out, errs
 }
 
@@ -205,6 +212,7 @@ func members(o *object) []*member {
 		if m != nil {
 			mb.RefID, _ = m["policyDefinitionReferenceId"].(string)
 			mb.DefinitionID, _ = m["policyDefinitionId"].(string)
+			mb.DefinitionID = normalizeID(mb.DefinitionID)
 			mb.Version, _ = m["definitionVersion"].(string)
 			params, _ := m["parameters"].(map[string]any)
 			for k, pv := range params {
@@ -275,4 +283,71 @@ func definitionGUID(id string) string { return strings.ToLower(lastSegment(id)) 
 // management group.
 func isBuiltInID(id string) bool {
 	return strings.HasPrefix(strings.ToLower(id), "/providers/microsoft.authorization/")
+}
+
+// unescapeTemplate removes the "[[" escape from every string in v.
+func unescapeTemplate(v any) any {
+	switch v := v.(type) {
+	case string:
+		return literal(v)
+	case []any:
+		out := make([]any, len(v))
+		for i, e := range v {
+			out[i] = unescapeTemplate(e)
+		}
+		return out
+	case map[string]any:
+		out := make(map[string]any, len(v))
+		for k, e := range v {
+			out[k] = unescapeTemplate(e)
+		}
+		return out
+	}
+	return v
+}
+
+// normalizeID reads the ARM template functions deployment templates write
+// resource ids with: tenantResourceId('Microsoft.Authorization/
+// policyDefinitions', 'guid') is a built-in's id; resourceId(...),
+// subscriptionResourceId(...), managementGroupResourceId(...) and
+// extensionResourceId(...) name a resource by its last argument. Other ids
+// are returned as they are.
+func normalizeID(id string) string {
+	if !isExpression(id) {
+		return id
+	}
+	lower := strings.ToLower(id)
+	var fn string
+	for _, f := range []string{"tenantresourceid(", "subscriptionresourceid(", "managementgroupresourceid(", "extensionresourceid(", "resourceid("} {
+		if strings.HasPrefix(lower, "["+f) {
+			fn = f
+			break
+		}
+	}
+	if fn == "" {
+		return id
+	}
+	// The arguments are quoted literals; the type is the first, the name the last.
+	var args []string
+	rest := id[len(fn)+1:]
+	for {
+		i := strings.IndexByte(rest, '\'')
+		if i < 0 {
+			break
+		}
+		j := strings.IndexByte(rest[i+1:], '\'')
+		if j < 0 {
+			break
+		}
+		args = append(args, rest[i+1:i+1+j])
+		rest = rest[i+1+j+1:]
+	}
+	if len(args) < 2 {
+		return id
+	}
+	typ, name := args[len(args)-2], args[len(args)-1]
+	if fn == "tenantresourceid(" {
+		return "/providers/" + typ + "/" + name
+	}
+	return name
 }
