@@ -19,6 +19,7 @@ import (
 
 // builtins are the initiatives this package ships.
 var builtins = []string{
+	"azure-aks-deployment-safeguards",
 	"azure-pod-security-baseline",
 	"azure-pod-security-restricted",
 	"pod-security-baseline",

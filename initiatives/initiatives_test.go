@@ -103,6 +103,56 @@ var azureRestricted = map[string]ref{
 	"allowed-seccomp-profiles": {policy: "allowed-seccomp-profiles", params: map[string]any{"allowedProfiles": []any{"runtime/default", "docker/default"}}},
 }
 
+// aksSafeguards are the validation members of Azure's AKS Deployment
+// Safeguards (3.0.0) edict renders, with the values the initiative assigns
+// or its parameters default to. Its mutation members, its AKS platform
+// guards and its CSI StorageClass member have no reference.
+var aksSafeguards = map[string]ref{
+	"required-requests":          {policy: "required-requests"},
+	"pod-anti-affinity":          {policy: "pod-anti-affinity", params: map[string]any{"minReplicas": 0}},
+	"allowed-images":             {policy: "allowed-images", params: map[string]any{"repositories": []any{}}},
+	"required-probes":            {policy: "required-probes", params: map[string]any{"requiredProbes": []any{"readinessProbe", "livenessProbe"}}},
+	"unique-service-selector":    {policy: "unique-service-selector"},
+	"no-latest-tag":              {policy: "no-latest-tag"},
+	"host-namespaces":            {policy: "host-namespaces", params: map[string]any{"allowHostNetwork": false}},
+	"host-ports":                 {policy: "host-ports", params: map[string]any{"allowedHostPorts": []any{}}},
+	"sysctls":                    {policy: "sysctls", params: map[string]any{"allowedSysctls": []any{}}},
+	"allowed-users-groups":       {policy: "allowed-users-groups", params: map[string]any{"runAsUserRule": "MustRunAsNonRoot", "runAsUserRanges": []any{}, "runAsGroupRule": "RunAsAny", "supplementalGroupsRule": "RunAsAny", "fsGroupRule": "RunAsAny"}},
+	"windows-no-container-admin": {policy: "windows-no-container-admin"},
+	"privilege-escalation":       {policy: "privilege-escalation"},
+	"host-filesystem":            {policy: "host-filesystem", params: map[string]any{"allowedHostPaths": []any{}}},
+	"allowed-apparmor-profiles":  {policy: "allowed-apparmor-profiles", params: map[string]any{"allowedProfiles": []any{"runtime/default"}}},
+	"selinux":                    {policy: "selinux"},
+	"host-process":               {policy: "host-process"},
+	"privileged-containers":      {policy: "privileged-containers"},
+	"proc-mount":                 {policy: "proc-mount"},
+	"allowed-capabilities":       {policy: "allowed-capabilities", params: map[string]any{"allowedCapabilities": []any{}, "requiredDropCapabilities": []any{}}},
+	"allowed-seccomp-profiles":   {policy: "allowed-seccomp-profiles", params: map[string]any{"allowedProfiles": []any{"RuntimeDefault", "Localhost"}}},
+	"volume-types":               {policy: "volume-types", params: map[string]any{"allowedVolumeTypes": []any{}}},
+}
+
+// safeguardsExcluded is AKS Deployment Safeguards' default: the pod security
+// initiatives' list without azure-extensions-usage-system.
+var safeguardsExcluded = []any{"kube-system", "gatekeeper-system", "azure-arc"}
+
+// safeguardsGUIDs are the Azure definitions behind the references of
+// azure-aks-deployment-safeguards that azureGUIDs does not name.
+var safeguardsGUIDs = map[string]string{
+	"required-requests":          "03a4ecdb-0684-4039-be91-2762979e1bc8",
+	"pod-anti-affinity":          "34c88cd4-5d72-4dbb-bf77-12c3cafe8791",
+	"allowed-images":             "febd0533-8e55-448f-b837-bd0e06f16469",
+	"required-probes":            "b1a9997f-2883-4f12-bdff-2280f99b5915",
+	"unique-service-selector":    "b0fdedee-7b9e-4a17-9f5d-5e8e912d2f01",
+	"no-latest-tag":              "021f8078-41a0-40e6-81b6-c6597da9f3ee",
+	"host-ports":                 "82985f06-dc18-4a48-bc1c-b9f4f0098cfe",
+	"sysctls":                    "5e5a0673-649e-4d50-bf9d-5a387a4e2081",
+	"windows-no-container-admin": "5485eac0-7e8f-4964-998b-a44f4f0c1e75",
+	"allowed-apparmor-profiles":  "511f5417-5d12-434d-ab2e-816901e72a5e",
+	"selinux":                    "e1e6c427-07d9-46ab-9689-bfa85431e636",
+	"host-process":               "077f0ce1-86d6-4058-bc60-de05067e8622",
+	"proc-mount":                 "f85eb0dd-92ee-40e9-8a76-db25a507d6d3",
+}
+
 // azureGUIDs are the Azure policy definitions behind each reference of the
 // Azure-parity initiatives; each edict policy names its Azure counterpart in
 // its controls.
@@ -156,6 +206,7 @@ func TestBuiltinInitiatives(t *testing.T) {
 		{"pod-security-restricted", pssRestricted, pssExcluded},
 		{"azure-pod-security-baseline", azureBaseline, azureExcluded},
 		{"azure-pod-security-restricted", azureRestricted, azureExcluded},
+		{"azure-aks-deployment-safeguards", aksSafeguards, safeguardsExcluded},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
@@ -282,9 +333,12 @@ func TestAzureReferencesNameTheirAzurePolicy(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	for _, name := range []string{"azure-pod-security-baseline", "azure-pod-security-restricted"} {
+	for _, name := range []string{"azure-pod-security-baseline", "azure-pod-security-restricted", "azure-aks-deployment-safeguards"} {
 		for _, r := range build(t, name).Policies {
 			guid, ok := azureGUIDs[r.Ref]
+			if g, other := safeguardsGUIDs[r.Ref]; other && name == "azure-aks-deployment-safeguards" {
+				guid, ok = g, true
+			}
 			if !ok {
 				t.Errorf("%s: reference %s has no Azure policy in this test", name, r.Ref)
 				continue
