@@ -139,7 +139,7 @@ func TestResolveLocalForms(t *testing.T) {
 		{name: "bundle folder, wrong key", arg: signedDir, opts: Options{Verifier: otherVerifier}, kind: KindBundle, wantErr: "verification failed"},
 		{name: "OCI layout", arg: layout + ":1.0.0", opts: Options{Verifier: verifier}, kind: KindOCI, want: []string{"pod-security-restricted"}},
 		{name: "OCI layout, wrong key", arg: layout + ":1.0.0", opts: Options{Verifier: otherVerifier}, kind: KindOCI, wantErr: "verification failed"},
-		{name: "unknown", arg: "pod-security-baselin", wantErr: "built-in initiatives: azure-pod-security-baseline"},
+		{name: "unknown", arg: "pod-security-baselin", wantErr: "built-in initiatives: azure-aks-deployment-safeguards, azure-pod-security-baseline"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -93,7 +93,7 @@ func TestDiffInputForms(t *testing.T) {
 	for _, want := range []string{
 		"+ registries: repositories: removed b.example/ (allowlist) [tightening, major]",
 		"+ tags: effect warn → deny [tightening, major]",
-		"+ host-ports: reference added: policy host-ports 1.0.1, effect audit [tightening, minor]",
+		"+ host-ports: reference added: policy host-ports 1.0.2, effect audit [tightening, minor]",
 		"- registries: exemption widened: added legacy-batch [loosening, patch]",
 		"warning: version 1.0.0 → 1.1.0 is a minor bump; these changes need a major bump (2.0.0)",
 		"verdict: tightening; suggested version bump: major",
