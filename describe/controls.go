@@ -28,6 +28,7 @@ var pssControls = map[string]string{
 // azurePolicies are the display names of the Azure Policy definitions that
 // policies declare as azure:<definition id>, as Azure publishes them.
 var azurePolicies = map[string]string{
+	"4f3823b6-6dac-4b5a-9c61-ce1afb829f17": "Kubernetes clusters should use Container Storage Interface(CSI) driver StorageClass",
 	"b0fdedee-7b9e-4a17-9f5d-5e8e912d2f01": "Kubernetes cluster services should use unique selectors",
 	"b2fd3e59-6390-4f2b-8247-ea676bd03e2d": "[Deprecated]: Enforce unique ingress hostnames across namespaces in Kubernetes cluster",
 	"021f8078-41a0-40e6-81b6-c6597da9f3ee": "Kubernetes cluster container images should not include latest image tag",

@@ -105,14 +105,15 @@ var azureRestricted = map[string]ref{
 
 // aksSafeguards are the validation members of Azure's AKS Deployment
 // Safeguards (3.0.0) edict renders, with the values the initiative assigns
-// or its parameters default to. Its mutation members, its AKS platform
-// guards and its CSI StorageClass member have no reference.
+// or its parameters default to. Its mutation members and its AKS platform
+// guards have no reference.
 var aksSafeguards = map[string]ref{
 	"required-requests":          {policy: "required-requests"},
 	"pod-anti-affinity":          {policy: "pod-anti-affinity", params: map[string]any{"minReplicas": 0}},
 	"allowed-images":             {policy: "allowed-images", params: map[string]any{"repositories": []any{}}},
 	"required-probes":            {policy: "required-probes", params: map[string]any{"requiredProbes": []any{"readinessProbe", "livenessProbe"}}},
 	"unique-service-selector":    {policy: "unique-service-selector"},
+	"csi-storage-class":          {policy: "csi-storage-class"},
 	"no-latest-tag":              {policy: "no-latest-tag"},
 	"host-namespaces":            {policy: "host-namespaces", params: map[string]any{"allowHostNetwork": false}},
 	"host-ports":                 {policy: "host-ports", params: map[string]any{"allowedHostPorts": []any{}}},
@@ -143,6 +144,7 @@ var safeguardsGUIDs = map[string]string{
 	"allowed-images":             "febd0533-8e55-448f-b837-bd0e06f16469",
 	"required-probes":            "b1a9997f-2883-4f12-bdff-2280f99b5915",
 	"unique-service-selector":    "b0fdedee-7b9e-4a17-9f5d-5e8e912d2f01",
+	"csi-storage-class":          "4f3823b6-6dac-4b5a-9c61-ce1afb829f17",
 	"no-latest-tag":              "021f8078-41a0-40e6-81b6-c6597da9f3ee",
 	"host-ports":                 "82985f06-dc18-4a48-bc1c-b9f4f0098cfe",
 	"sysctls":                    "5e5a0673-649e-4d50-bf9d-5a387a4e2081",
