@@ -96,9 +96,18 @@ func runImportAzure(cmd *cobra.Command, o importOptions, args []string) error {
 	var files []azureimport.File
 	var unreadable input.ErrorList
 	for _, a := range args {
-		data, err := readBounded(a, azureimport.MaxFileSize)
+		// The files are the user's own, named on the command line, so any
+		// folder may hold them; the read itself is the repository's: a
+		// regular file (a FIFO would block), bounded in size.
+		data, err := input.ReadFile(os.DirFS(filepath.Dir(a)), filepath.Base(a))
 		if err != nil {
-			unreadable = append(unreadable, &input.Error{File: a, Msg: err.Error()})
+			var ie *input.Error
+			if errors.As(err, &ie) {
+				ie.File = a
+				unreadable = append(unreadable, ie)
+			} else {
+				unreadable = append(unreadable, &input.Error{File: a, Msg: err.Error()})
+			}
 			continue
 		}
 		files = append(files, azureimport.File{Name: a, Data: data})
@@ -153,26 +162,6 @@ func parseExpiry(s string) (time.Duration, error) {
 		return 0, errors.New("must be between one day and five years")
 	}
 	return d, nil
-}
-
-// readBounded reads a regular file of at most max bytes.
-func readBounded(name string, max int64) ([]byte, error) {
-	f, err := os.Open(name)
-	if err != nil {
-		return nil, err
-	}
-	defer f.Close()
-	info, err := f.Stat()
-	if err != nil {
-		return nil, err
-	}
-	if !info.Mode().IsRegular() {
-		return nil, fmt.Errorf("not a regular file")
-	}
-	if info.Size() > max {
-		return nil, fmt.Errorf("%d bytes; Azure policy files are read up to %d", info.Size(), max)
-	}
-	return os.ReadFile(name)
 }
 
 // checkImportDir refuses to replace a folder that holds work of its own: only

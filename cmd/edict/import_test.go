@@ -5,8 +5,11 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"syscall"
 	"testing"
 	"time"
+
+	"github.com/edict-policy/edict/azureimport"
 )
 
 const azureFixtures = "../../azureimport/testdata/azure/"
@@ -90,6 +93,16 @@ func TestImportAzureBadInput(t *testing.T) {
 	if err := os.WriteFile(filepath.Join(mine, "notes.txt"), []byte("mine"), 0o644); err != nil {
 		t.Fatal(err)
 	}
+	// A FIFO would block a reader that opens it before looking at it, and
+	// an oversized file must be refused before it is read whole.
+	fifo := filepath.Join(dir, "pipe.json")
+	if err := syscall.Mkfifo(fifo, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	huge := filepath.Join(dir, "huge.json")
+	if err := os.WriteFile(huge, make([]byte, azureimport.MaxFileSize+1), 0o644); err != nil {
+		t.Fatal(err)
+	}
 	blocker := filepath.Join(dir, "file")
 	if err := os.WriteFile(blocker, []byte("x"), 0o644); err != nil {
 		t.Fatal(err)
@@ -103,6 +116,8 @@ func TestImportAzureBadInput(t *testing.T) {
 		{"output cannot be written", append(append([]string{"import", "azure"}, azureFiles("baseline-set.json")...), "-o", filepath.Join(blocker, "out")), ExitIO, "not a directory"},
 		{"not JSON", []string{"import", "azure", notJSON, "-o", filepath.Join(dir, "a")}, ExitUsage, notJSON + ":1:1: not valid JSON"},
 		{"missing file", []string{"import", "azure", filepath.Join(dir, "nope.json"), "-o", filepath.Join(dir, "b")}, ExitUsage, "nope.json"},
+		{"FIFO", []string{"import", "azure", fifo, "-o", filepath.Join(dir, "e")}, ExitUsage, fifo + ": is not a regular file"},
+		{"oversized file", []string{"import", "azure", huge, "-o", filepath.Join(dir, "f")}, ExitUsage, huge + ": file is 8388609 bytes or more"},
 		{"no -o", []string{"import", "azure", notJSON}, ExitUsage, `required flag(s) "out-dir" not set`},
 		{"foreign folder", append(append([]string{"import", "azure"}, azureFiles("baseline-set.json")...), "-o", mine), ExitUsage, "was not written by edict import"},
 		{"bad expiry", append(append([]string{"import", "azure"}, azureFiles("baseline-set.json")...), "-o", filepath.Join(dir, "c"), "--default-expiry", "-1h"), ExitUsage, "must be between one day and five years"},
