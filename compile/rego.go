@@ -118,6 +118,9 @@ type CompiledPolicy struct {
 	*Policy
 	Libs   []*Lib // sorted by package, only those the policy imports (transitively)
 	module *ast.Module
+	// inventoryAt is the first data.inventory reference of the policy's
+	// own module (line, column), zero when it reads no inventory.
+	inventoryAt [2]int
 }
 
 // compileRego parses and compiles a policy's Rego together with the
@@ -182,11 +185,16 @@ func compileRego(p *Policy, libs map[string]*Lib) (*CompiledPolicy, error) {
 	// After compilation every reference is fully qualified, so data
 	// references can be checked against Gatekeeper's allow-list.
 	compiled := c.Modules[file]
+	var inventoryAt [2]int
 	ast.WalkRefs(compiled, func(r ast.Ref) bool {
 		if !r.HasPrefix(ast.DefaultRootRef) {
 			return false
 		}
 		s := r.String()
+		if strings.HasPrefix(s, "data.inventory") && inventoryAt == [2]int{} {
+			line, col := locOf(r[0].Location)
+			inventoryAt = [2]int{line, col}
+		}
 		if strings.HasPrefix(s, own+".") || s == own || strings.HasPrefix(s, "data.lib.") || strings.HasPrefix(s, "data.inventory") {
 			return false
 		}
@@ -197,7 +205,7 @@ func compileRego(p *Policy, libs map[string]*Lib) (*CompiledPolicy, error) {
 	if len(errs) > 0 {
 		return nil, errs.Err()
 	}
-	return &CompiledPolicy{Policy: p, Libs: needed, module: m}, nil
+	return &CompiledPolicy{Policy: p, Libs: needed, module: m, inventoryAt: inventoryAt}, nil
 }
 
 // forbiddenCalls reports every call of a builtin Gatekeeper does not offer

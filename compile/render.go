@@ -207,6 +207,9 @@ func (b *Builder) templateFor(cp *CompiledPolicy, t target.Gatekeeper) (targetTe
 	if len(terrs) > 0 {
 		return targetTemplate{}, terrs
 	}
+	if err := checkSyncData(cp); err != nil {
+		return targetTemplate{}, input.ErrorList{err}
+	}
 	tm, err := RenderTemplateFor(cp, t)
 	if err != nil {
 		return targetTemplate{}, input.ErrorList{{File: cp.File(), Msg: fmt.Sprintf("render template %s: %v", cp.TemplateName(), err)}}

@@ -2,6 +2,9 @@ package compile
 
 import (
 	"encoding/json"
+	"path"
+
+	"github.com/edict-policy/edict/input"
 
 	"github.com/edict-policy/edict/rendered"
 )
@@ -54,4 +57,20 @@ func syncSetFor(p *Policy) (*rendered.Manifest, error) {
 		"spec": map[string]any{"gvks": gvks},
 	}
 	return rendered.NewManifest("templates/syncset."+p.TemplateName()+".yaml", obj)
+}
+
+// checkSyncData refuses a policy that reads data.inventory without saying
+// which kinds: its bundle would carry no SyncSet, Gatekeeper would replicate
+// nothing, and in the cluster the policy would never fire while every suite
+// (which supplies its own inventory) passes. Only builds check it; tests run
+// with the inventory they are given.
+func checkSyncData(cp *CompiledPolicy) *input.Error {
+	if cp.inventoryAt == [2]int{} || len(cp.Spec.SyncData) > 0 {
+		return nil
+	}
+	return &input.Error{
+		File: path.Join(cp.Dir, "policy.rego"), Line: cp.inventoryAt[0], Column: cp.inventoryAt[1],
+		Msg:  "reads data.inventory, but policy.yaml declares no spec.syncData: Gatekeeper would replicate nothing and the policy would never fire in a cluster",
+		Hint: "list the kinds it reads in spec.syncData, for example [{group: networking.k8s.io, version: v1, kind: Ingress}]",
+	}
 }

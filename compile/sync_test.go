@@ -128,3 +128,40 @@ func TestReferentialPoliciesCarrySyncSets(t *testing.T) {
 		t.Errorf("the templates bundle holds %d SyncSets, want 2", len(shared.SyncSets))
 	}
 }
+
+// A policy that reads data.inventory without spec.syncData would build a
+// bundle whose cluster replicates nothing: the policy never fires, while its
+// suites (which bring their own inventory) pass. The build refuses it at the
+// reference; the test runner still renders it.
+func TestInventoryWithoutSyncDataIsRefused(t *testing.T) {
+	const rego = `package demo.dup
+
+violation contains {"msg": msg} if {
+	some other in data.inventory.cluster.v1.Namespace
+	other.metadata.name == input.review.object.metadata.name
+	msg := "duplicate"
+}
+`
+	policy := strings.Replace(demoPolicy, "demo-labels", "dup-names", 1)
+	fsys := repo(map[string]string{
+		"policies/dup-names/policy.yaml": policy,
+		"policies/dup-names/policy.rego": rego,
+		"i.yaml":                         initiative("  policies:\n    dup-names: {}\n"),
+	})
+	_, err := build(t, fsys, "i.yaml")
+	if err == nil || !strings.Contains(err.Error(), "policies/dup-names/policy.rego:4:") || !strings.Contains(err.Error(), "spec.syncData") {
+		t.Fatalf("build of an inventory reader without syncData: %v", err)
+	}
+	if _, err := RenderPolicyTemplate(fsys, "policies/dup-names"); err != nil {
+		t.Errorf("the test runner cannot render it: %v", err)
+	}
+	// Declaring the kind it reads makes it build, with its SyncSet.
+	fsys["policies/dup-names/policy.yaml"].Data = []byte(strings.Replace(policy, "  parameters:", "  syncData: [{version: v1, kind: Namespace}]\n  parameters:", 1))
+	out, err := build(t, fsys, "i.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(out.SyncSets) != 1 {
+		t.Errorf("%d SyncSets, want 1", len(out.SyncSets))
+	}
+}
