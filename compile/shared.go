@@ -211,36 +211,45 @@ func nestedAnnotation(m *rendered.Manifest, key string) string {
 	return s
 }
 
-// CheckServes proves that a templates bundle serves an initiative bundle in
+// CheckServes proves that a templates bundle serves initiative bundles in
 // one cluster: Gatekeeper's engine, loaded with the templates bundle's
-// templates only, accepts every constraint of the initiative (its kind
-// exists and its parameters fit the template's schema). Use it when the
-// initiative was built from an older repository version than the templates.
-func CheckServes(ctx context.Context, templates, initiative *rendered.Bundle) error {
+// templates, accepts every constraint of each initiative (its kind exists
+// and its parameters fit the template's schema). Use it when an initiative
+// was built from an older repository version than the templates. Only the
+// templates the constraints name are compiled, each once for all the
+// initiatives.
+func CheckServes(ctx context.Context, templates *rendered.Bundle, initiatives ...*rendered.Bundle) error {
 	if templates.Contents != rendered.ContentsTemplates {
 		return &input.Error{File: templates.Name, Msg: "is not a templates bundle"}
+	}
+	byKind := map[string]*rendered.Template{}
+	for _, t := range templates.Templates {
+		byKind[t.ConstraintKind] = t
 	}
 	eng, err := engine.New()
 	if err != nil {
 		return fmt.Errorf("start Gatekeeper engine: %w", err)
 	}
-	kinds := map[string]bool{}
-	for _, t := range templates.Templates {
-		if err := eng.AddTemplate(ctx, engine.Object(t.Manifest)); err != nil {
-			return &input.Error{File: templates.Name + "/" + t.Path, Msg: "Gatekeeper rejects the template: " + err.Error()}
-		}
-		kinds[t.ConstraintKind] = true
-	}
+	loaded := map[string]bool{}
 	var errs input.ErrorList
-	for _, c := range initiative.Constraints {
-		where := initiative.Name + "/" + c.Path
-		if !kinds[c.Kind()] {
-			errs = append(errs, &input.Error{File: where, Msg: fmt.Sprintf("templates bundle %s %s has no template for kind %s", templates.Name, templates.Version, c.Kind()),
-				Hint: "build the templates bundle from the repository that holds the policy; after a major version bump, keep the previous major as its own policy folder until no initiative uses it"})
-			continue
-		}
-		if err := eng.AddConstraint(ctx, engine.Object(c.Manifest)); err != nil {
-			errs = append(errs, &input.Error{File: where, Msg: fmt.Sprintf("templates bundle %s %s does not accept the constraint: %v", templates.Name, templates.Version, err)})
+	for _, initiative := range initiatives {
+		for _, c := range initiative.Constraints {
+			where := initiative.Name + "/" + c.Path
+			t, ok := byKind[c.Kind()]
+			if !ok {
+				errs = append(errs, &input.Error{File: where, Msg: fmt.Sprintf("templates bundle %s %s has no template for kind %s", templates.Name, templates.Version, c.Kind()),
+					Hint: "build the templates bundle from the repository that holds the policy; after a major version bump, keep the previous major as its own policy folder until no initiative uses it"})
+				continue
+			}
+			if !loaded[t.Path] {
+				if err := eng.AddTemplate(ctx, engine.Object(t.Manifest)); err != nil {
+					return &input.Error{File: templates.Name + "/" + t.Path, Msg: "Gatekeeper rejects the template: " + err.Error()}
+				}
+				loaded[t.Path] = true
+			}
+			if err := eng.AddConstraint(ctx, engine.Object(c.Manifest)); err != nil {
+				errs = append(errs, &input.Error{File: where, Msg: fmt.Sprintf("templates bundle %s %s does not accept the constraint: %v", templates.Name, templates.Version, err)})
+			}
 		}
 	}
 	return errs.Err()

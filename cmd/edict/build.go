@@ -523,23 +523,20 @@ func checkServes(cmd *cobra.Command, o buildOptions, shared *rendered.Bundle) ([
 	}
 	ctx, cancel := o.registry.context(cmd)
 	defer cancel()
-	var errs input.ErrorList
+	var bundles []*rendered.Bundle
 	var served []string
 	for _, arg := range o.serves {
-		bundles, err := source.Resolve(ctx, arg, source.Options{Remote: o.registry.remote()})
+		found, err := source.Resolve(ctx, arg, source.Options{Remote: o.registry.remote()})
 		if err != nil {
 			return nil, o.registry.explain(ctx, fmt.Errorf("--serve %s: %w", arg, err))
 		}
-		for _, b := range bundles {
-			if err := compile.CheckServes(ctx, shared, b.Output); err != nil {
-				errs = errs.Append(err)
-				continue
-			}
+		for _, b := range found {
+			bundles = append(bundles, b.Output)
 			served = append(served, fmt.Sprintf("%s %s (%s)", b.Output.Name, b.Output.Version, b.Origin))
 		}
 	}
-	if len(errs) > 0 {
-		return nil, withExit(ExitUsage, errs.Err())
+	if err := compile.CheckServes(ctx, shared, bundles...); err != nil {
+		return nil, withExit(ExitUsage, err)
 	}
 	return served, nil
 }
